@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Installs what the app (`setup.sh app`) or the tests (`setup.sh test`) need on a
+# fresh Debian machine, and nothing when it is already there. Called by
+# `npm start` and `npm test`, so those two commands are all the set-up there is.
+set -euo pipefail
+mode="${1:-app}"
+cd "$(dirname "$0")/.."
+
+need_node_major=20
+node_major=$(node -p 'process.versions.node.split(".")[0]')
+if [ "$node_major" -lt "$need_node_major" ]; then
+  echo "setup: Node.js $need_node_major.19 or newer is needed (this is $(node --version))" >&2
+  exit 1
+fi
+
+as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
+
+if [ "$mode" = "test" ] && [ ! -x /usr/bin/chromium ] && [ -z "${CHROMIUM_PATH:-}" ]; then
+  echo "setup: installing Debian's chromium for the browser tests" >&2
+  as_root apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq chromium >/dev/null
+fi
+
+# npm ci when node_modules is missing or older than the lock file.
+if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  echo "setup: installing npm packages (npm ci)" >&2
+  npm ci --no-audit --no-fund --loglevel=error
+fi
