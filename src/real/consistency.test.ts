@@ -61,6 +61,7 @@ describe('rewards and advantages (Eq. 7, 8, 10)', () => {
     expect(formatReward('<answer> yes </answer>')).toBe(0);
     expect(parseAnswer('<think>x</think><answer> Yes </answer>')).toBe(1);
     expect(parseAnswer('<answer>no</answer>')).toBe(0);
+    expect(parseAnswer('<answer>▁yes</answer>')).toBe(1);
     expect(parseAnswer('<answer>maybe</answer>')).toBeNull();
     expect(accuracyReward('<answer> no </answer>', 0)).toBe(1);
     expect(totalReward({ format: 1, accuracy: 1, consistency: 0 })).toBe(2);

@@ -78,7 +78,8 @@ export function formatReward(text: string): number {
 
 /** The yes/no inside `<answer>…</answer>` (or the whole text), or null if neither. */
 export function parseAnswer(text: string): 0 | 1 | null {
-  const m = /<answer>([\s\S]*?)(<\/answer>|$)/.exec(text);
+  // Raw token text may carry SentencePiece/byte-level space markers.
+  const m = /<answer>([\s\S]*?)(<\/answer>|$)/.exec(text.replace(/[▁Ġ]/g, ' '));
   const inner = (m ? m[1] : text).trim().toLowerCase();
   if (/^yes\b/.test(inner)) return 1;
   if (/^no\b/.test(inner)) return 0;
