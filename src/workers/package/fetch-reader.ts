@@ -1,0 +1,94 @@
+import type { PackageReader } from './load';
+
+/**
+ * Reads a package over HTTP(S): the app's own /models/… or a URL the user
+ * gives (for example a Hugging Face repo's `resolve/main/` URL). Streams each
+ * file with progress; with a Cache Storage name, verified files are kept so
+ * the next load works offline.
+ */
+export class FetchReader implements PackageReader {
+  readonly where: string;
+  private base: string;
+
+  constructor(
+    baseUrl: string,
+    private cacheName: string | null = null,
+  ) {
+    this.base = baseUrl.endsWith('/') ? baseUrl : `${baseUrl}/`;
+    this.where = baseUrl;
+  }
+
+  private url(path: string): string {
+    return new URL(path, this.base).toString();
+  }
+
+  private async cache(): Promise<Cache | null> {
+    if (!this.cacheName || typeof caches === 'undefined') return null;
+    try {
+      return await caches.open(this.cacheName);
+    } catch {
+      return null; // e.g. an opaque origin: work without the cache
+    }
+  }
+
+  async read(path: string, onProgress?: (loaded: number, total: number) => void) {
+    const url = this.url(path);
+    const cache = path === 'manifest.json' ? null : await this.cache();
+    const hit = await cache?.match(url);
+    if (hit) return { bytes: new Uint8Array(await hit.arrayBuffer()), fromCache: true };
+    const res = await fetch(url);
+    if (!res.ok) throw new Error(`HTTP ${res.status} ${res.statusText} for ${url}`);
+    const total = Number(res.headers.get('content-length') ?? 0);
+    if (!res.body) return { bytes: new Uint8Array(await res.arrayBuffer()), fromCache: false };
+    const reader = res.body.getReader();
+    const chunks: Uint8Array[] = [];
+    let loaded = 0;
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      chunks.push(value);
+      loaded += value.length;
+      onProgress?.(loaded, total || loaded);
+    }
+    const bytes = new Uint8Array(loaded);
+    let o = 0;
+    for (const c of chunks) {
+      bytes.set(c, o);
+      o += c.length;
+    }
+    return { bytes, fromCache: false };
+  }
+
+  async keep(path: string, bytes: Uint8Array) {
+    const cache = await this.cache();
+    await cache?.put(this.url(path), new Response(bytes as Uint8Array<ArrayBuffer>));
+  }
+
+  async forget(path: string) {
+    const cache = await this.cache();
+    await cache?.delete(this.url(path));
+  }
+}
+
+/** Reads a package from files the user picked or dropped (a folder, or its files). */
+export class FileListReader implements PackageReader {
+  readonly where = 'local files';
+  private byPath = new Map<string, File>();
+
+  constructor(files: Iterable<File>) {
+    for (const f of files) {
+      const rel = (f as File & { webkitRelativePath?: string }).webkitRelativePath || f.name;
+      // Strip the picked folder's own name: "real-demo-v1/onnx/x.onnx" → "onnx/x.onnx".
+      const parts = rel.split('/');
+      this.byPath.set(parts.length > 1 ? parts.slice(1).join('/') : rel, f);
+      this.byPath.set(rel, f);
+      if (!this.byPath.has(f.name)) this.byPath.set(f.name, f);
+    }
+  }
+
+  async read(path: string) {
+    const f = this.byPath.get(path) ?? this.byPath.get(path.split('/').pop()!);
+    if (!f) throw new Error(`${path} is not among the chosen files`);
+    return { bytes: new Uint8Array(await f.arrayBuffer()), fromCache: false };
+  }
+}
