@@ -7,6 +7,11 @@ export function formatReport(r: EvalReport): string {
   const lines = [
     `${r.images} images (${r.anomalous} anomalous)`,
     `image  AUROC ${f(r.image.auroc)}  AUPR ${f(r.image.aupr)}  F1-max ${f(r.image.f1Max)}  ACC ${f(r.image.acc)}  (score: P(yes))`,
+    ...(r.image.missingAnswerProbability
+      ? [
+          `       ${r.image.missingAnswerProbability} answers never reached <answer>, so have no P(yes): image AUROC/AUPR undefined`,
+        ]
+      : []),
     '',
     'pixel map              AUROC   AUPR   | anomalous only: AUROC   AUPR',
   ];

@@ -33,7 +33,15 @@ export interface PixelMetrics {
 export interface EvalReport {
   images: number;
   anomalous: number;
-  image: { auroc: number; aupr: number; f1Max: number; acc: number; scoredBy: 'answerProbability' };
+  image: {
+    auroc: number;
+    aupr: number;
+    f1Max: number;
+    acc: number;
+    scoredBy: 'answerProbability';
+    /** Answers with no P(yes) (no `<answer>` reached): image AUROC/AUPR are undefined if any. */
+    missingAnswerProbability: number;
+  };
   pixel: Record<MapMode, PixelMetrics>;
 }
 
@@ -43,14 +51,16 @@ export function answerText(trace: Trace): string {
 
 export function evaluate(items: readonly EvalItem[], settings: RealSettings): EvalReport {
   const labels = items.map((it) => it.label);
-  const probs = items.map((it, i) => {
-    const p = it.trace.answerProbability;
-    if (p === undefined)
-      throw new Error(`item ${i}: the trace has no answerProbability to score the image by`);
-    return p;
-  });
+  // An answer that never reached `<answer>` has no P(yes): the image curves
+  // are then undefined (NaN), and the count says why; pixel metrics still stand.
+  const missing = items.filter((it) => it.trace.answerProbability === undefined).length;
+  const imageCurves = missing
+    ? { auroc: NaN, aupr: NaN, f1Max: NaN }
+    : binaryCurves(
+        items.map((it) => it.trace.answerProbability!),
+        labels,
+      );
   const predictions = items.map((it) => parseAnswer(answerText(it.trace)));
-  const imageCurves = binaryCurves(probs, labels);
 
   const total = items.reduce((n, it) => n + it.width * it.height, 0);
   const anomalousTotal = items.reduce((n, it) => n + (it.label ? it.width * it.height : 0), 0);
@@ -104,6 +114,7 @@ export function evaluate(items: readonly EvalItem[], settings: RealSettings): Ev
       f1Max: imageCurves.f1Max,
       acc: accuracy(predictions, labels),
       scoredBy: 'answerProbability',
+      missingAnswerProbability: missing,
     },
     pixel,
   };

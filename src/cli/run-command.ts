@@ -1,0 +1,31 @@
+import { writeFileSync } from 'node:fs';
+import { serializeTrace } from '../real';
+import { pngDataUrl, readImageFile } from './image-file';
+import { loadModelDir, runToTrace } from './run-model';
+
+/** `real run IMAGE --model DIR [--out trace.json]`: one answer, saved as a trace. */
+export async function runCommand(
+  imagePath: string,
+  modelDir: string,
+  out: string | undefined,
+  log: (s: string) => void,
+) {
+  const image = readImageFile(imagePath);
+  const model = await loadModelDir(modelDir);
+  try {
+    const trace = await runToTrace(model, image);
+    trace.image = pngDataUrl(image);
+    const text = trace.generated.map((t) => t.text).join('');
+    log(`${model.manifest.name} on ${model.backend}: ${text.trim()}`);
+    if (trace.answerProbability !== undefined) log(`P(yes) = ${trace.answerProbability.toFixed(4)}`);
+    const json = serializeTrace(trace);
+    if (out) {
+      writeFileSync(out, json);
+      log(`trace written to ${out}`);
+      return '';
+    }
+    return json;
+  } finally {
+    await model.release();
+  }
+}
