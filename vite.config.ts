@@ -1,6 +1,33 @@
 /// <reference types="vitest/config" />
 import react from '@vitejs/plugin-react';
-import { defineConfig } from 'vite';
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { defineConfig, type Plugin } from 'vite';
+
+/**
+ * onnxruntime-web's WebAssembly binary, served by the app itself at /ort/
+ * (in dev from node_modules, in the build as an asset), so nothing comes
+ * from a CDN and a saved page works offline.
+ */
+const ORT_FILES = ['ort-wasm-simd-threaded.asyncify.wasm', 'ort-wasm-simd-threaded.asyncify.mjs'];
+function ortWasm(): Plugin {
+  const dist = dirname(createRequire(import.meta.url).resolve('onnxruntime-web/webgpu'));
+  return {
+    name: 'ort-wasm',
+    configureServer(server) {
+      server.middlewares.use((req, res, next) => {
+        const name = req.url?.startsWith('/ort/') ? req.url.slice(5).split('?')[0] : null;
+        if (!name || !ORT_FILES.includes(name)) return next();
+        res.setHeader('Content-Type', name.endsWith('.wasm') ? 'application/wasm' : 'text/javascript');
+        res.end(readFileSync(join(dist, name)));
+      });
+    },
+    generateBundle() {
+      for (const name of ORT_FILES) this.emitFile({ type: 'asset', fileName: `ort/${name}`, source: readFileSync(join(dist, name)) });
+    },
+  };
+}
 
 /**
  * Cross-origin isolation (COOP/COEP) lets onnxruntime-web use threaded wasm.
@@ -27,7 +54,7 @@ const isolation = {
 };
 
 export default defineConfig({
-  plugins: [react()],
+  plugins: [react(), ortWasm()],
   server: { headers: isolation },
   preview: { headers: { ...isolation, 'Content-Security-Policy': CONTENT_SECURITY_POLICY } },
   worker: { format: 'es' },

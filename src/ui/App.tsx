@@ -1,10 +1,25 @@
 import { useEffect } from 'react';
+import { AttentionView } from './components/AttentionView';
 import { BackendBadge } from './components/BackendBadge';
+import { BUILT_IN_MODEL, ModelPanel } from './components/ModelPanel';
+import { RunStatus } from './components/RunStatus';
+import { SamplePicker } from './components/SamplePicker';
+import { SettingsPanel } from './components/SettingsPanel';
+import { TokenScorePanel } from './components/TokenScorePanel';
+import { TokenStrip } from './components/TokenStrip';
+import { TraceFiles } from './components/TraceFiles';
+import { ViewControls } from './components/ViewControls';
 import { probeWebGpu } from './gpu-probe';
+import { loadModel } from './inference-client';
+import { useAppStore } from './store';
 
 export function App() {
+  const question = useAppStore((s) => s.model.info?.question);
   useEffect(() => {
     void probeWebGpu();
+    // The first screen is never empty: the built-in model loads at once (no download from outside).
+    if (new URLSearchParams(location.search).get('autoload') !== '0')
+      void loadModel({ kind: 'url', url: BUILT_IN_MODEL });
   }, []);
   return (
     <>
@@ -12,13 +27,25 @@ export function App() {
         <h1>ReAL Inspector</h1>
         <BackendBadge />
       </header>
-      <main>
-        <section className="panel" data-testid="app.intro">
-          <p>
-            See where a vision-language model looks while it reasons about an image, and which reasoning
-            tokens ReAL keeps to build its anomaly map.
+      <main className="layout">
+        <aside className="left">
+          <ModelPanel />
+          <SamplePicker />
+        </aside>
+        <section className="center">
+          <p className="question" data-testid="prompt.question">
+            Prompt: <q>{question ?? 'Are there any defects or anomalies in the image?'}</q>
           </p>
+          <RunStatus />
+          <AttentionView />
+          <ViewControls />
+          <TokenStrip />
+          <TraceFiles />
         </section>
+        <aside className="right">
+          <TokenScorePanel />
+          <SettingsPanel />
+        </aside>
       </main>
     </>
   );

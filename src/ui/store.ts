@@ -1,20 +1,104 @@
 import { create } from 'zustand';
+import { defaultSettings, type RealSettings, type Trace } from '../real';
+import type { ModelInfo } from '../workers/inference-api';
+import type { LoadProgress } from '../workers/package/load';
 
 /**
- * One store for the app, in slices. Actions are plain module functions so
- * worker callbacks can call them without hooks.
+ * One store, in slices: the model, the run (a trace, built as tokens stream
+ * in, or opened from a file), and the view. Actions are plain module
+ * functions so worker callbacks can call them without hooks.
  */
 export type GpuStatus =
   { state: 'checking' } | { state: 'available'; adapter: string } | { state: 'unavailable'; reason: string };
 
+export interface ModelSlice {
+  status: 'none' | 'loading' | 'ready';
+  info: ModelInfo | null;
+  progress: LoadProgress | null;
+  error: string | null;
+}
+
+export interface RunSlice {
+  status: 'idle' | 'running' | 'done' | 'cancelled';
+  trace: Trace | null;
+  /** The image the trace was made from, as a URL for drawing. */
+  imageUrl: string | null;
+  imageName: string | null;
+  error: string | null;
+  /** Bumped whenever the trace's content changes (tokens stream in place). */
+  version: number;
+}
+
+export type ColorMap = 'jet' | 'turbo' | 'viridis';
+export type TintBy = 'weight' | 'sT' | 'sI';
+
+export interface ViewSlice {
+  /** Index into trace.generated, or null for the ReAL map. */
+  selected: number | null;
+  hovered: number | null;
+  settings: RealSettings;
+  colorMap: ColorMap;
+  opacity: number;
+  tintBy: TintBy;
+  notice: string | null;
+}
+
 interface AppState {
   gpu: GpuStatus;
+  model: ModelSlice;
+  run: RunSlice;
+  view: ViewSlice;
 }
+
+export const initialView = (): ViewSlice => ({
+  selected: null,
+  hovered: null,
+  settings: defaultSettings(),
+  colorMap: 'jet',
+  opacity: 0.55,
+  tintBy: 'weight',
+  notice: null,
+});
 
 export const useAppStore = create<AppState>(() => ({
   gpu: { state: 'checking' },
+  model: { status: 'none', info: null, progress: null, error: null },
+  run: { status: 'idle', trace: null, imageUrl: null, imageName: null, error: null, version: 0 },
+  view: initialView(),
 }));
 
+const set = useAppStore.setState;
+const get = useAppStore.getState;
+
 export function setGpuStatus(gpu: GpuStatus): void {
-  useAppStore.setState({ gpu });
+  set({ gpu });
+}
+
+export function patchModel(p: Partial<ModelSlice>): void {
+  set({ model: { ...get().model, ...p } });
+}
+
+export function patchRun(p: Partial<RunSlice>): void {
+  set({ run: { ...get().run, ...p } });
+}
+
+export function patchView(p: Partial<ViewSlice>): void {
+  set({ view: { ...get().view, ...p } });
+}
+
+export function patchSettings(p: Partial<RealSettings>): void {
+  patchView({ settings: { ...get().view.settings, ...p } });
+}
+
+export function selectToken(index: number | null): void {
+  patchView({ selected: index });
+}
+
+/** For tests: back to a fresh store. */
+export function resetStore(): void {
+  set({
+    model: { status: 'none', info: null, progress: null, error: null },
+    run: { status: 'idle', trace: null, imageUrl: null, imageName: null, error: null, version: 0 },
+    view: initialView(),
+  });
 }

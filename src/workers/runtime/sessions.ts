@@ -55,7 +55,12 @@ export function checkDecoderIo(decoder: OrtSession, m: ModelManifest): void {
 }
 
 async function createAll(ort: Ort, files: Record<FileKey, Uint8Array>, m: ModelManifest, backend: Backend) {
-  const base = { executionProviders: [backend], graphOptimizationLevel: 'all' as const };
+  // logSeverityLevel 3: errors only (ORT's node-placement warnings are noise to users).
+  const base = {
+    executionProviders: [backend],
+    graphOptimizationLevel: 'all' as const,
+    logSeverityLevel: 3 as const,
+  };
   const create = async (key: Exclude<FileKey, 'tokenizer'>, extra: object = {}) => {
     try {
       return await ort.InferenceSession.create(files[key], { ...base, ...extra });

@@ -1,0 +1,42 @@
+import { parseAnswer, answerText } from '../../real';
+import { cancelRun } from '../inference-client';
+import { useAppStore } from '../store';
+
+/** Progress, the Stop button, the answer and its P(yes), and run errors. */
+export function RunStatus() {
+  const run = useAppStore((s) => s.run);
+  const max = useAppStore((s) => s.model.info?.maxNewTokens ?? 0);
+  const n = run.trace?.generated.length ?? 0;
+  const answer = run.trace ? parseAnswer(answerText(run.trace)) : null;
+  return (
+    <div className="run-status" data-testid="run.status" data-state={run.status}>
+      {run.status === 'running' && (
+        <>
+          <progress value={n} max={max || undefined} />
+          <span>
+            {n} tokens{max ? ` of at most ${max}` : ''}
+          </span>
+          <button onClick={cancelRun} data-testid="run.stop">
+            Stop
+          </button>
+        </>
+      )}
+      {run.status !== 'running' && run.trace && (
+        <span data-testid="run.answer">
+          {run.imageName && <>{run.imageName}: </>}
+          answer{' '}
+          <strong>{answer === 1 ? 'yes (anomalous)' : answer === 0 ? 'no (normal)' : 'not given'}</strong>
+          {run.trace.answerProbability !== undefined && (
+            <> — P(yes) = {run.trace.answerProbability.toFixed(3)}</>
+          )}
+          {run.status === 'cancelled' && <> (stopped)</>}
+        </span>
+      )}
+      {run.error && (
+        <p className="error" role="alert" data-testid="run.error">
+          {run.error}
+        </p>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,92 @@
+import { useEffect, useState } from 'react';
+import { runImage } from '../inference-client';
+import { patchRun, useAppStore } from '../store';
+
+interface Sample {
+  id: string;
+  image: string;
+  mask: string | null;
+  label: 0 | 1;
+  texture?: string;
+  defect?: string | null;
+  location?: string | null;
+}
+
+const SAMPLES = '/samples/';
+
+/** Run the model on a file, a dropped or pasted image, or a shipped sample. */
+export function runBlob(blob: Blob, name: string) {
+  const url = URL.createObjectURL(blob);
+  return runImage({ kind: 'blob', blob, name }, url, name);
+}
+
+async function runSample(s: Sample) {
+  const res = await fetch(SAMPLES + s.image);
+  if (!res.ok) return patchRun({ error: `could not fetch ${s.image} (HTTP ${res.status})` });
+  await runBlob(await res.blob(), s.id);
+}
+
+export function SamplePicker() {
+  const [samples, setSamples] = useState<Sample[]>([]);
+  const ready = useAppStore((s) => s.model.status === 'ready');
+  const running = useAppStore((s) => s.run.status === 'running');
+  useEffect(() => {
+    fetch(`${SAMPLES}index.json`)
+      .then((r) => (r.ok ? r.json() : []))
+      .then((list: Sample[]) => {
+        // A few of each kind, one click away.
+        const normal = list.filter((s) => s.label === 0).slice(0, 4);
+        const defective = list.filter((s) => s.label === 1).slice(0, 8);
+        setSamples([...defective, ...normal]);
+      })
+      .catch(() => setSamples([]));
+  }, []);
+  useEffect(() => {
+    const onPaste = (e: ClipboardEvent) => {
+      const f = Array.from(e.clipboardData?.files ?? []).find((x) => x.type.startsWith('image/'));
+      if (f && ready) void runBlob(f, 'pasted image');
+    };
+    window.addEventListener('paste', onPaste);
+    return () => window.removeEventListener('paste', onPaste);
+  }, [ready]);
+  const disabled = !ready || running;
+  return (
+    <section
+      className="panel"
+      onDragOver={(e) => e.preventDefault()}
+      onDrop={(e) => {
+        e.preventDefault();
+        const f = e.dataTransfer.files[0];
+        if (f && !disabled) void runBlob(f, f.name);
+      }}
+    >
+      <h3>Image</h3>
+      <div className="samples" data-testid="samples">
+        {samples.map((s) => (
+          <button
+            key={s.id}
+            className={`sample ${s.label ? 'defective' : 'normal'}`}
+            disabled={disabled}
+            onClick={() => void runSample(s)}
+            title={s.label ? `${s.texture}: ${s.defect}, ${s.location}` : `${s.texture}: normal`}
+            data-testid="samples.item"
+            data-id={s.id}
+          >
+            <img src={SAMPLES + s.image} alt={s.id} width={56} height={56} />
+            <span>{s.label ? s.defect : 'normal'}</span>
+          </button>
+        ))}
+      </div>
+      <label className="row">
+        Your image (or drop / paste one){' '}
+        <input
+          type="file"
+          accept="image/*"
+          disabled={disabled}
+          onChange={(e) => e.target.files?.[0] && void runBlob(e.target.files[0], e.target.files[0].name)}
+          data-testid="image.upload"
+        />
+      </label>
+    </section>
+  );
+}

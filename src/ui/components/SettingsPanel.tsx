@@ -1,0 +1,111 @@
+import { layerCount } from '../../real';
+import { patchSettings, patchView, useAppStore, type TintBy } from '../store';
+
+/** The method's settings, live: α, β, k, layers, row reading, anomaly words. Defaults are the spec's. */
+export function SettingsPanel() {
+  const s = useAppStore((st) => st.view.settings);
+  const tintBy = useAppStore((st) => st.view.tintBy);
+  const trace = useAppStore((st) => st.run.trace);
+  const layers = trace ? layerCount(trace) : 0;
+  const from = s.layers?.from ?? 0;
+  const to = s.layers?.to ?? Math.max(0, layers - 1);
+  const setLayers = (a: number, b: number) =>
+    patchSettings({
+      layers: a === 0 && b === layers - 1 ? null : { from: Math.min(a, b), to: Math.max(a, b) },
+    });
+  return (
+    <section className="panel settings">
+      <h3>ReAL settings</h3>
+      <label>
+        α (weight of Ŝ_T) {s.alpha.toFixed(2)}
+        <input
+          type="range"
+          min={0}
+          max={1}
+          step={0.05}
+          value={s.alpha}
+          onChange={(e) => patchSettings({ alpha: Number(e.target.value) })}
+          data-testid="settings.alpha"
+        />
+      </label>
+      <label>
+        β (weight of Ŝ_I) {s.beta.toFixed(2)}
+        <input
+          type="range"
+          min={0}
+          max={1}
+          step={0.05}
+          value={s.beta}
+          onChange={(e) => patchSettings({ beta: Number(e.target.value) })}
+          data-testid="settings.beta"
+        />
+      </label>
+      <label>
+        top-k for CGRO{' '}
+        <input
+          type="number"
+          min={1}
+          max={20}
+          value={s.k}
+          onChange={(e) => patchSettings({ k: Math.max(1, Math.round(Number(e.target.value)) || 1) })}
+        />
+      </label>
+      {layers > 0 && (
+        <label>
+          layers {from}–{to} of 0–{layers - 1}
+          <span className="pair">
+            <input
+              type="range"
+              min={0}
+              max={layers - 1}
+              value={from}
+              onChange={(e) => setLayers(Number(e.target.value), to)}
+              data-testid="settings.layer-from"
+            />
+            <input
+              type="range"
+              min={0}
+              max={layers - 1}
+              value={to}
+              onChange={(e) => setLayers(from, Number(e.target.value))}
+              data-testid="settings.layer-to"
+            />
+          </span>
+        </label>
+      )}
+      <label>
+        token’s row{' '}
+        <select
+          value={s.rowReading}
+          onChange={(e) => patchSettings({ rowReading: e.target.value as 'own' | 'producing' })}
+        >
+          <option value="own">its own (paper)</option>
+          <option value="producing">the one it was produced under</option>
+        </select>
+      </label>
+      <label>
+        anomaly words{' '}
+        <input
+          type="text"
+          value={s.anomalyWords.join(', ')}
+          onChange={(e) =>
+            patchSettings({
+              anomalyWords: e.target.value
+                .split(',')
+                .map((w) => w.trim().toLowerCase())
+                .filter(Boolean),
+            })
+          }
+        />
+      </label>
+      <label>
+        tint tokens by{' '}
+        <select value={tintBy} onChange={(e) => patchView({ tintBy: e.target.value as TintBy })}>
+          <option value="weight">weight w</option>
+          <option value="sT">Ŝ_T</option>
+          <option value="sI">Ŝ_I</option>
+        </select>
+      </label>
+    </section>
+  );
+}

@@ -1,0 +1,124 @@
+import * as Comlink from 'comlink';
+import { TraceBuilder } from '../workers/engine/assemble';
+import type { RunEvent } from '../workers/engine/events';
+import type { ImageInput, InferenceApi, ModelSource } from '../workers/inference-api';
+import type { LoadProgress } from '../workers/package/load';
+import type { Backend } from '../workers/runtime/ort-types';
+import { patchModel, patchRun, patchView, useAppStore } from './store';
+
+/**
+ * The UI's side of the worker boundary. A worker that crashes is replaced;
+ * what the user already had (the model's name, the last run) stays on
+ * screen, with a message.
+ */
+let worker: Worker | null = null;
+let api: Comlink.Remote<InferenceApi> | null = null;
+let lastSource: { source: ModelSource; prefer: Backend } | null = null;
+
+function start(): Comlink.Remote<InferenceApi> {
+  worker = new Worker(new URL('../workers/inference.worker.ts', import.meta.url), {
+    type: 'module',
+    name: 'inference',
+  });
+  worker.addEventListener('error', (e) => {
+    e.preventDefault();
+    restartAfterCrash(e.message || 'the inference worker stopped');
+  });
+  api = Comlink.wrap<InferenceApi>(worker);
+  return api;
+}
+
+function client(): Comlink.Remote<InferenceApi> {
+  return api ?? start();
+}
+
+function restartAfterCrash(reason: string) {
+  worker?.terminate();
+  worker = null;
+  api = null;
+  const wasRunning = useAppStore.getState().run.status === 'running';
+  if (wasRunning)
+    patchRun({ status: 'cancelled', error: `The inference worker crashed (${reason}); it was restarted.` });
+  patchModel({
+    status: 'none',
+    error: `The inference worker crashed (${reason}); it was restarted. Load the model again.`,
+  });
+  lastSource = null;
+}
+
+export function preferredBackend(): Backend {
+  const p = new URLSearchParams(location.search).get('backend');
+  return p === 'wasm' ? 'wasm' : 'webgpu';
+}
+
+export async function loadModel(source: ModelSource, prefer: Backend = preferredBackend()): Promise<void> {
+  patchModel({ status: 'loading', progress: null, error: null });
+  const previous = useAppStore.getState().model.info;
+  try {
+    const info = await client().load(
+      source,
+      prefer,
+      Comlink.proxy((p: LoadProgress) => patchModel({ progress: p })),
+    );
+    lastSource = { source, prefer };
+    patchModel({ status: 'ready', info, progress: null });
+  } catch (e) {
+    // The worker keeps the previous model when a load fails.
+    patchModel({
+      status: previous ? 'ready' : 'none',
+      info: previous,
+      progress: null,
+      error: (e as Error).message,
+    });
+  }
+}
+
+export function cancelRun(): void {
+  void api?.cancel();
+}
+
+export async function runImage(image: ImageInput, imageUrl: string, imageName: string): Promise<void> {
+  const state = useAppStore.getState();
+  if (state.model.status !== 'ready') {
+    patchRun({ error: 'Load a model first.' });
+    return;
+  }
+  const previous = state.run;
+  const builder = new TraceBuilder();
+  let started = false;
+  let version = 0;
+  patchRun({ status: 'running', error: null });
+  try {
+    await client().generate(
+      image,
+      {},
+      Comlink.proxy((e: RunEvent) => {
+        builder.add(e);
+        if (e.type === 'start') {
+          started = true;
+          patchView({ selected: null, hovered: null });
+          patchRun({ trace: builder.trace, imageUrl, imageName, version: ++version });
+        } else if (e.type === 'token') {
+          patchRun({ trace: builder.trace, version: ++version });
+        } else {
+          patchRun({
+            status: e.stopReason === 'cancelled' ? 'cancelled' : 'done',
+            trace: builder.trace,
+            version: ++version,
+          });
+        }
+      }),
+    );
+  } catch (e) {
+    // A run that fails before it starts leaves the previous run on screen.
+    if (!started)
+      patchRun({
+        ...previous,
+        status: previous.status === 'running' ? 'idle' : previous.status,
+        error: (e as Error).message,
+      });
+    else patchRun({ status: 'done', error: (e as Error).message });
+  }
+}
+
+export { lastSource };
