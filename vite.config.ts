@@ -24,7 +24,8 @@ function ortWasm(): Plugin {
       });
     },
     generateBundle() {
-      for (const name of ORT_FILES) this.emitFile({ type: 'asset', fileName: `ort/${name}`, source: readFileSync(join(dist, name)) });
+      for (const name of ORT_FILES)
+        this.emitFile({ type: 'asset', fileName: `ort/${name}`, source: readFileSync(join(dist, name)) });
     },
   };
 }
