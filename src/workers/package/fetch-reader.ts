@@ -31,15 +31,38 @@ export class FetchReader implements PackageReader {
     }
   }
 
-  async read(path: string, onProgress?: (loaded: number, total: number) => void) {
+  /**
+   * The manifest is network-first (so a new version of the package is seen),
+   * falling back to the cached copy offline; the other files are cache-first,
+   * since the manifest's hashes check them.
+   */
+  async read(path: string, onProgress?: (loaded: number, total: number) => void, bypassCache = false) {
     const url = this.url(path);
-    const cache = path === 'manifest.json' ? null : await this.cache();
-    const hit = await cache?.match(url);
+    const cache = await this.cache();
+    if (path === 'manifest.json') {
+      try {
+        const fresh = await this.fetchBytes(url, onProgress);
+        await cache?.put(url, new Response(fresh as Uint8Array<ArrayBuffer>));
+        return { bytes: fresh, fromCache: false };
+      } catch (e) {
+        const hit = await cache?.match(url);
+        if (hit) return { bytes: new Uint8Array(await hit.arrayBuffer()), fromCache: true };
+        throw e;
+      }
+    }
+    const hit = bypassCache ? undefined : await cache?.match(url);
     if (hit) return { bytes: new Uint8Array(await hit.arrayBuffer()), fromCache: true };
+    return { bytes: await this.fetchBytes(url, onProgress), fromCache: false };
+  }
+
+  private async fetchBytes(
+    url: string,
+    onProgress?: (loaded: number, total: number) => void,
+  ): Promise<Uint8Array> {
     const res = await fetch(url);
     if (!res.ok) throw new Error(`HTTP ${res.status} ${res.statusText} for ${url}`);
     const total = Number(res.headers.get('content-length') ?? 0);
-    if (!res.body) return { bytes: new Uint8Array(await res.arrayBuffer()), fromCache: false };
+    if (!res.body) return new Uint8Array(await res.arrayBuffer());
     const reader = res.body.getReader();
     const chunks: Uint8Array[] = [];
     let loaded = 0;
@@ -56,7 +79,7 @@ export class FetchReader implements PackageReader {
       bytes.set(c, o);
       o += c.length;
     }
-    return { bytes, fromCache: false };
+    return bytes;
   }
 
   async keep(path: string, bytes: Uint8Array) {

@@ -24,6 +24,7 @@ export interface PackageReader {
   read(
     path: string,
     onProgress?: (loaded: number, total: number) => void,
+    bypassCache?: boolean,
   ): Promise<{ bytes: Uint8Array; fromCache: boolean }>;
   /** Keep a verified file for next time (Cache Storage); optional. */
   keep?(path: string, bytes: Uint8Array): Promise<void>;
@@ -67,6 +68,30 @@ export async function readManifest(reader: PackageReader): Promise<ModelManifest
   }
 }
 
+async function readOne(
+  reader: PackageReader,
+  path: string,
+  onProgress: (p: LoadProgress) => void,
+  bypassCache: boolean,
+) {
+  try {
+    return await reader.read(
+      path,
+      (loaded, total) => onProgress({ status: 'download', file: path, loaded, total }),
+      bypassCache,
+    );
+  } catch (e) {
+    throw new PackageError(`${reader.where}: cannot read ${path} (${(e as Error).message})`, { cause: e });
+  }
+}
+
+/** Why the bytes are not the file the manifest describes, or null. */
+async function verify(bytes: Uint8Array, spec: { bytes: number; sha256: string }): Promise<string | null> {
+  if (bytes.length !== spec.bytes) return `has ${bytes.length} bytes, the manifest says ${spec.bytes}`;
+  if ((await sha256Hex(bytes)) !== spec.sha256) return 'does not match the SHA-256 in the manifest';
+  return null;
+}
+
 export async function loadPackage(
   reader: PackageReader,
   onProgress: (p: LoadProgress) => void = () => {},
@@ -76,23 +101,15 @@ export async function loadPackage(
   const files = {} as Record<FileKey, Uint8Array>;
   for (const key of FILE_KEYS) {
     const spec = manifest.files[key];
-    let got: { bytes: Uint8Array; fromCache: boolean };
-    try {
-      got = await reader.read(spec.path, (loaded, total) =>
-        onProgress({ status: 'download', file: spec.path, loaded, total }),
-      );
-    } catch (e) {
-      throw new PackageError(`${reader.where}: cannot read ${spec.path} (${(e as Error).message})`, {
-        cause: e,
-      });
-    }
+    let got = await readOne(reader, spec.path, onProgress, false);
     onProgress({ status: 'verify', file: spec.path });
-    const problem =
-      got.bytes.length !== spec.bytes
-        ? `has ${got.bytes.length} bytes, the manifest says ${spec.bytes}`
-        : (await sha256Hex(got.bytes)) !== spec.sha256
-          ? 'does not match the SHA-256 in the manifest'
-          : null;
+    let problem = await verify(got.bytes, spec);
+    if (problem && got.fromCache) {
+      // A cached copy from another version of the package: fetch it afresh once.
+      await reader.forget?.(spec.path);
+      got = await readOne(reader, spec.path, onProgress, true);
+      problem = await verify(got.bytes, spec);
+    }
     if (problem) {
       await reader.forget?.(spec.path);
       throw new PackageError(

@@ -1,0 +1,76 @@
+import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { expect, test } from './inspector';
+import { servePackages } from './package-server';
+
+const PKG = 'public/models/real-demo-v1';
+
+test('a model package loads from a URL, is verified, and loads again from the cache with the server gone', async ({
+  inspector,
+  page,
+}) => {
+  const server = await servePackages({ '/org/model/resolve/main/': PKG });
+  const url = `${server.url}/org/model/resolve/main/`;
+  try {
+    await inspector.open('?autoload=0');
+    await page.getByTestId('model.url').fill(url);
+    await page.getByTestId('model.load-url').click();
+    await inspector.waitForModel();
+    await expect(page.getByTestId('model.name')).toContainText('real-demo-v1');
+    expect(server.requests).toContain('/org/model/resolve/main/onnx/decoder_model_merged.onnx');
+  } finally {
+    await server.close();
+  }
+  // Offline: the manifest and every file come from Cache Storage.
+  await inspector.open('?autoload=0');
+  await page.getByTestId('model.url').fill(url);
+  await page.getByTestId('model.load-url').click();
+  await inspector.waitForModel();
+  await expect(page.getByTestId('model.name')).toContainText('real-demo-v1');
+  await expect(page.getByTestId('model.error')).toHaveCount(0);
+  await inspector.runSample();
+});
+
+test('a package with a wrong hash is refused with a clear message, and the loaded model stays', async ({
+  inspector,
+  page,
+}) => {
+  const broken = mkdtempSync(join(tmpdir(), 'bad-pkg-'));
+  cpSync(PKG, broken, { recursive: true });
+  const manifest = JSON.parse(readFileSync(join(broken, 'manifest.json'), 'utf8'));
+  manifest.files.decoder.sha256 = 'f'.repeat(64);
+  writeFileSync(join(broken, 'manifest.json'), JSON.stringify(manifest));
+  const server = await servePackages({ '/bad/': broken });
+  try {
+    await inspector.open();
+    await inspector.waitForModel();
+    await page.getByTestId('model.url').fill(`${server.url}/bad/`);
+    await page.getByTestId('model.load-url').click();
+    await expect(page.getByTestId('model.error')).toContainText(
+      'decoder_model_merged.onnx does not match the SHA-256 in the manifest',
+    );
+    // Still the built-in model, still usable.
+    await expect(page.getByTestId('model.name')).toContainText('real-demo-v1');
+    await inspector.runSample();
+  } finally {
+    await server.close();
+  }
+});
+
+test('a file that is not an image gets a message, and the previous run stays on screen', async ({
+  inspector,
+  page,
+}) => {
+  await inspector.open();
+  await inspector.waitForModel();
+  await inspector.runSample();
+  const before = await inspector.tokenTexts();
+  await page
+    .getByTestId('image.upload')
+    .setInputFiles({ name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from('not an image') });
+  await expect(page.getByTestId('run.error')).toContainText('notes.txt: not an image this browser can read');
+  expect(await inspector.tokenTexts()).toEqual(before);
+  // and the worker still works
+  await inspector.runSample();
+});
