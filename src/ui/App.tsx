@@ -1,9 +1,13 @@
 import { useEffect } from 'react';
+import { AblationGrid } from './components/AblationGrid';
 import { AttentionView } from './components/AttentionView';
 import { BackendBadge } from './components/BackendBadge';
+import { CgroPanel } from './components/CgroPanel';
+import { ExportButtons } from './components/ExportButtons';
 import { BUILT_IN_MODEL, ModelPanel } from './components/ModelPanel';
 import { RunStatus } from './components/RunStatus';
 import { SamplePicker } from './components/SamplePicker';
+import { ScoreScatter } from './components/ScoreScatter';
 import { SettingsPanel } from './components/SettingsPanel';
 import { TokenScorePanel } from './components/TokenScorePanel';
 import { TokenStrip } from './components/TokenStrip';
@@ -41,9 +45,13 @@ export function App() {
           <ViewControls />
           <TokenStrip />
           <TraceFiles />
+          <ExportButtons />
+          <AblationGrid />
         </section>
         <aside className="right">
           <TokenScorePanel />
+          <ScoreScatter />
+          <CgroPanel />
           <SettingsPanel />
         </aside>
       </main>

@@ -1,13 +1,6 @@
 import { parseTrace, serializeTrace } from '../../real';
+import { download } from '../download';
 import { patchRun, patchView, useAppStore } from '../store';
-
-function download(name: string, blob: Blob) {
-  const a = document.createElement('a');
-  a.href = URL.createObjectURL(blob);
-  a.download = name;
-  a.click();
-  setTimeout(() => URL.revokeObjectURL(a.href), 1000);
-}
 
 async function imageDataUrl(url: string | null): Promise<string | undefined> {
   if (!url) return undefined;

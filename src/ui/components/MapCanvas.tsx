@@ -1,0 +1,26 @@
+import { useEffect, useRef } from 'react';
+import { drawMap } from '../draw-map';
+import { useAppStore } from '../store';
+import { useImage } from '../use-image';
+
+/** One map over the run's image, in the view's colour map and opacity. */
+export function MapCanvas({
+  map,
+  size,
+  testId,
+}: {
+  map: ArrayLike<number> | null;
+  size: number;
+  testId: string;
+}) {
+  const canvas = useRef<HTMLCanvasElement>(null);
+  const image = useImage(useAppStore((s) => s.run.imageUrl));
+  const grid = useAppStore((s) => s.run.trace?.grid);
+  const colorMap = useAppStore((s) => s.view.colorMap);
+  const opacity = useAppStore((s) => s.view.opacity);
+  useEffect(() => {
+    const ctx = canvas.current?.getContext('2d', { willReadFrequently: true });
+    if (ctx && grid) drawMap(ctx, size, image, map, grid, colorMap, opacity);
+  }, [image, map, grid, colorMap, opacity, size]);
+  return <canvas ref={canvas} width={size} height={size} data-testid={testId} />;
+}

@@ -1,0 +1,68 @@
+import { scaleLinear } from 'd3';
+import { selectToken, useAppStore } from '../store';
+import { useScore } from '../use-scores';
+
+const W = 280;
+const H = 220;
+const M = { left: 36, right: 10, top: 10, bottom: 32 };
+
+/** Ŝ_T against Ŝ_I for every reasoning token, with the τ_t and τ_i lines; points select tokens. */
+export function ScoreScatter() {
+  const score = useScore();
+  const trace = useAppStore((s) => s.run.trace);
+  const selected = useAppStore((s) => s.view.selected);
+  if (!score || !trace || score.tokens.length === 0) return null;
+  const x = scaleLinear()
+    .domain([0, 1])
+    .range([M.left, W - M.right]);
+  const y = scaleLinear()
+    .domain([0, 1])
+    .range([H - M.bottom, M.top]);
+  return (
+    <section className="panel">
+      <h3>Scores of the reasoning tokens</h3>
+      <svg width={W} height={H} data-testid="scatter" role="img" aria-label="Ŝ_T against Ŝ_I">
+        <rect
+          x={x(score.tauT)}
+          y={y(1)}
+          width={x(1) - x(score.tauT)}
+          height={y(score.tauI) - y(1)}
+          fill="#fde7e7"
+        />
+        <line x1={x(score.tauT)} x2={x(score.tauT)} y1={y(0)} y2={y(1)} stroke="#b00" strokeDasharray="4 3" />
+        <line x1={x(0)} x2={x(1)} y1={y(score.tauI)} y2={y(score.tauI)} stroke="#b00" strokeDasharray="4 3" />
+        {[0, 0.5, 1].map((t) => (
+          <g key={t} fontSize={10} fill="#556">
+            <text x={x(t)} y={H - M.bottom + 14} textAnchor="middle">
+              {t}
+            </text>
+            <text x={M.left - 6} y={y(t) + 3} textAnchor="end">
+              {t}
+            </text>
+          </g>
+        ))}
+        <text x={(M.left + W - M.right) / 2} y={H - 4} textAnchor="middle" fontSize={11}>
+          Ŝ_T (τ_t = {score.tauT.toFixed(2)})
+        </text>
+        <text transform={`translate(11 ${(H - M.bottom) / 2}) rotate(-90)`} textAnchor="middle" fontSize={11}>
+          Ŝ_I (τ_i = {score.tauI.toFixed(2)})
+        </text>
+        {score.tokens.map((t) => (
+          <circle
+            key={t.index}
+            cx={x(t.sTNorm)}
+            cy={y(t.sINorm)}
+            r={selected === t.index ? 6 : 4}
+            fill={t.selected ? '#c0392b' : '#7f8c9a'}
+            stroke={selected === t.index ? '#000' : 'none'}
+            onClick={() => selectToken(t.index)}
+            data-testid="scatter.point"
+            style={{ cursor: 'pointer' }}
+          >
+            <title>{`${trace.generated[t.index].text.trim()} (token ${t.index}): Ŝ_T ${t.sTNorm.toFixed(3)}, Ŝ_I ${t.sINorm.toFixed(3)}`}</title>
+          </circle>
+        ))}
+      </svg>
+    </section>
+  );
+}
