@@ -93,24 +93,20 @@ test('token text is shown as text, and a broken trace file keeps the current run
     void d.dismiss();
   });
   await inspector.open('?autoload=0');
-  await page
-    .getByTestId('trace.open')
-    .setInputFiles({
-      name: 'evil.trace.json',
-      mimeType: 'application/json',
-      buffer: Buffer.from(JSON.stringify(trace)),
-    });
+  await page.getByTestId('trace.open').setInputFiles({
+    name: 'evil.trace.json',
+    mimeType: 'application/json',
+    buffer: Buffer.from(JSON.stringify(trace)),
+  });
   await expect(inspector.token(1)).toHaveText('<img src=x onerror=alert(1)>');
   await expect(page.locator('[data-testid="token-strip"] img')).toHaveCount(0);
   const before = await inspector.tokenTexts();
 
-  await page
-    .getByTestId('trace.open')
-    .setInputFiles({
-      name: 'broken.json',
-      mimeType: 'application/json',
-      buffer: Buffer.from('{"format": "real-trace", "version": 1, "grid": '),
-    });
+  await page.getByTestId('trace.open').setInputFiles({
+    name: 'broken.json',
+    mimeType: 'application/json',
+    buffer: Buffer.from('{"format": "real-trace", "version": 1, "grid": '),
+  });
   await expect(page.getByTestId('run.error')).toContainText('broken.json is not a trace this app can open');
   expect(await inspector.tokenTexts()).toEqual(before);
   expect(dialogs).toBe(0);
