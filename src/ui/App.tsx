@@ -17,6 +17,10 @@ import { probeWebGpu } from './gpu-probe';
 import { loadModel } from './inference-client';
 import { useAppStore } from './store';
 
+// Benchmarks (bench/decode-bench.ts) read run timings from the store.
+if (new URLSearchParams(location.search).has('bench'))
+  (window as unknown as { __realStore: unknown }).__realStore = useAppStore;
+
 export function App() {
   const question = useAppStore((s) => s.model.info?.question);
   useEffect(() => {

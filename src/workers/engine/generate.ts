@@ -24,11 +24,19 @@ export interface GenerateOptions {
   stopTokens?: string[];
   /** Checked before every decoder call: a cancel takes effect within one token. */
   signal?: { readonly aborted: boolean };
+  /**
+   * For benchmarks only: fetch no attention outputs (token events then carry
+   * no rows), to measure what the rows cost.
+   */
+  skipAttention?: boolean;
 }
 
 const now = () => performance.now();
 
 export class GenerationEngine {
+  /** Time inside session.run, accumulated (for the step timings). */
+  private runMs = 0;
+
   constructor(
     private ort: Ort,
     private sessions: Sessions,
@@ -58,7 +66,13 @@ export class GenerationEngine {
   }
 
   /** One decoder call: returns the last position's logits and attention rows, and the new cache. */
-  private async decode(embeds: OrtTensor, start: number, count: number, past: Record<string, OrtTensor>) {
+  private async decode(
+    embeds: OrtTensor,
+    start: number,
+    count: number,
+    past: Record<string, OrtTensor>,
+    withAttention = true,
+  ) {
     const total = start + count;
     const pos = this.adapter.positionIds(start, count);
     const feeds: Record<string, OrtTensor> = {
@@ -67,13 +81,20 @@ export class GenerationEngine {
       position_ids: new this.ort.Tensor('int64', pos.data, pos.dims),
       ...past,
     };
-    const out = await this.sessions.decoder.run(feeds);
     const { numLayers } = this.manifest.decoder;
+    const fetches = withAttention
+      ? undefined
+      : ['logits', ...Object.keys(past).map((n) => n.replace('past_key_values', 'present'))];
+    const t0 = now();
+    const out = fetches
+      ? await this.sessions.decoder.run(feeds, fetches)
+      : await this.sessions.decoder.run(feeds);
+    this.runMs += now() - t0;
     const logitsAll = (await out.logits.getData()) as Float32Array;
     const vocab = out.logits.dims[2];
     const logits = logitsAll.slice((count - 1) * vocab, count * vocab);
     const rows: Float32Array[] = [];
-    for (let l = 0; l < numLayers; l++) {
+    for (let l = 0; withAttention && l < numLayers; l++) {
       const t = out[attentionOutputName(this.manifest, l)];
       const data = (await t.getData()) as Float32Array;
       if (data.length !== total)
@@ -89,6 +110,7 @@ export class GenerationEngine {
   }
 
   private async embed(ids: number[]): Promise<Float32Array> {
+    const t = now();
     const out = await this.sessions.embed.run({
       input_ids: new this.ort.Tensor(
         'int64',
@@ -96,6 +118,7 @@ export class GenerationEngine {
         [1, ids.length],
       ),
     });
+    this.runMs += now() - t;
     const data = (await out.inputs_embeds.getData()) as Float32Array;
     out.inputs_embeds.dispose();
     return data;
@@ -182,11 +205,17 @@ export class GenerationEngine {
       const id = next;
       const position = ids.length;
       ids.push(id);
-      const tr = now();
+      const run0 = this.runMs;
       const e = await this.embed([id]);
       const prev = past;
-      step = await this.decode(new this.ort.Tensor('float32', e, [1, 1, hidden]), position, 1, past);
-      const runMs = now() - tr;
+      step = await this.decode(
+        new this.ort.Tensor('float32', e, [1, 1, hidden]),
+        position,
+        1,
+        past,
+        !options.skipAttention,
+      );
+      const runMs = this.runMs - run0;
       for (const t of Object.values(prev)) t.dispose();
       past = step.present;
       if (answerId !== undefined && id === answerId && answerProbability === undefined) {
