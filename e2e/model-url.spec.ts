@@ -74,3 +74,22 @@ test('a file that is not an image gets a message, and the previous run stays on 
   // and the worker still works
   await inspector.runSample();
 });
+
+test('a crashed worker is restarted, the model comes back, and the run stays on screen', async ({
+  inspector,
+  page,
+}) => {
+  await inspector.open('?test&backend=wasm');
+  await inspector.waitForModel();
+  await inspector.runSample();
+  const before = await inspector.tokenTexts();
+  await page.evaluate(() =>
+    (window as unknown as { __crashInferenceWorker: () => void }).__crashInferenceWorker(),
+  );
+  await expect(page.getByTestId('model.error')).toContainText('The inference worker crashed');
+  await inspector.waitForModel();
+  await expect(page.getByTestId('model.error')).toContainText('the model was loaded again');
+  expect(await inspector.tokenTexts()).toEqual(before);
+  await inspector.runSample('003_grass_crack');
+  expect(await inspector.tokenTexts()).not.toEqual([]);
+});

@@ -36,14 +36,13 @@ function restartAfterCrash(reason: string) {
   worker?.terminate();
   worker = null;
   api = null;
-  const wasRunning = useAppStore.getState().run.status === 'running';
-  if (wasRunning)
-    patchRun({ status: 'cancelled', error: `The inference worker crashed (${reason}); it was restarted.` });
-  patchModel({
-    status: 'none',
-    error: `The inference worker crashed (${reason}); it was restarted. Load the model again.`,
-  });
-  lastSource = null;
+  const message = `The inference worker crashed (${reason}); it was restarted`;
+  if (useAppStore.getState().run.status === 'running')
+    patchRun({ status: 'cancelled', error: `${message}.` });
+  const again = lastSource;
+  patchModel({ status: 'none', error: again ? `${message} and the model is loading again.` : `${message}.` });
+  // The user's run stays on screen; the model comes back by itself.
+  if (again) void loadModel(again.source, again.prefer, `${message} and the model was loaded again.`);
 }
 
 export function preferredBackend(): Backend {
@@ -51,8 +50,12 @@ export function preferredBackend(): Backend {
   return p === 'wasm' ? 'wasm' : 'webgpu';
 }
 
-export async function loadModel(source: ModelSource, prefer: Backend = preferredBackend()): Promise<void> {
-  patchModel({ status: 'loading', progress: null, error: null });
+export async function loadModel(
+  source: ModelSource,
+  prefer: Backend = preferredBackend(),
+  note: string | null = null,
+): Promise<void> {
+  patchModel({ status: 'loading', progress: null, error: note });
   const previous = useAppStore.getState().model.info;
   try {
     const info = await client().load(
@@ -61,7 +64,7 @@ export async function loadModel(source: ModelSource, prefer: Backend = preferred
       Comlink.proxy((p: LoadProgress) => patchModel({ progress: p })),
     );
     lastSource = { source, prefer };
-    patchModel({ status: 'ready', info, progress: null });
+    patchModel({ status: 'ready', info, progress: null, error: note });
   } catch (e) {
     // The worker keeps the previous model when a load fails.
     patchModel({
@@ -121,4 +124,8 @@ export async function runImage(image: ImageInput, imageUrl: string, imageName: s
   }
 }
 
-export { lastSource };
+/** Tests only (`?test`): make the worker throw an uncaught error, as a crash would. */
+if (new URLSearchParams(location.search).has('test')) {
+  (window as unknown as { __crashInferenceWorker: () => void }).__crashInferenceWorker = () =>
+    worker?.postMessage('real-inspector:crash-for-tests');
+}

@@ -101,4 +101,13 @@ const api: InferenceApi = {
 };
 
 Comlink.expose(api);
+
+// Lets an end-to-end test crash the worker the way a real fault would (an uncaught error).
+self.addEventListener('message', (e: MessageEvent) => {
+  if (e.data === 'real-inspector:crash-for-tests') {
+    setTimeout(() => {
+      throw new Error('crash requested by a test');
+    });
+  }
+});
 export type { InferenceApi };
