@@ -13,7 +13,7 @@ test('a model package loads from a URL, is verified, and loads again from the ca
   const server = await servePackages({ '/org/model/resolve/main/': PKG });
   const url = `${server.url}/org/model/resolve/main/`;
   try {
-    await inspector.open('?autoload=0');
+    await inspector.open('?autoload=0&backend=wasm');
     await page.getByTestId('model.url').fill(url);
     await page.getByTestId('model.load-url').click();
     await inspector.waitForModel();
@@ -23,7 +23,7 @@ test('a model package loads from a URL, is verified, and loads again from the ca
     await server.close();
   }
   // Offline: the manifest and every file come from Cache Storage.
-  await inspector.open('?autoload=0');
+  await inspector.open('?autoload=0&backend=wasm');
   await page.getByTestId('model.url').fill(url);
   await page.getByTestId('model.load-url').click();
   await inspector.waitForModel();
@@ -43,7 +43,7 @@ test('a package with a wrong hash is refused with a clear message, and the loade
   writeFileSync(join(broken, 'manifest.json'), JSON.stringify(manifest));
   const server = await servePackages({ '/bad/': broken });
   try {
-    await inspector.open();
+    await inspector.open('?backend=wasm');
     await inspector.waitForModel();
     await page.getByTestId('model.url').fill(`${server.url}/bad/`);
     await page.getByTestId('model.load-url').click();
@@ -62,7 +62,7 @@ test('a file that is not an image gets a message, and the previous run stays on 
   inspector,
   page,
 }) => {
-  await inspector.open();
+  await inspector.open('?backend=wasm');
   await inspector.waitForModel();
   await inspector.runSample();
   const before = await inspector.tokenTexts();
