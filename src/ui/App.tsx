@@ -3,6 +3,7 @@ import { AblationGrid } from './components/AblationGrid';
 import { AttentionView } from './components/AttentionView';
 import { BackendBadge } from './components/BackendBadge';
 import { CgroPanel } from './components/CgroPanel';
+import { EvalPanel } from './components/EvalPanel';
 import { ExportButtons } from './components/ExportButtons';
 import { BUILT_IN_MODEL, ModelPanel } from './components/ModelPanel';
 import { RunStatus } from './components/RunStatus';
@@ -39,6 +40,7 @@ export function App() {
         <aside className="left">
           <ModelPanel />
           <SamplePicker />
+          <EvalPanel />
         </aside>
         <section className="center">
           <p className="question" data-testid="prompt.question">

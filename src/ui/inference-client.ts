@@ -1,4 +1,5 @@
 import * as Comlink from 'comlink';
+import type { Trace } from '../real';
 import { TraceBuilder } from '../workers/engine/assemble';
 import type { RunEvent } from '../workers/engine/events';
 import type { ImageInput, InferenceApi, ModelSource } from '../workers/inference-api';
@@ -76,11 +77,27 @@ export async function loadModel(
   }
 }
 
+/** A run that does not touch the view (evaluation over a set); resolves to its trace. */
+export async function runQuietly(image: ImageInput, signal: { aborted: boolean }): Promise<Trace | null> {
+  const builder = new TraceBuilder();
+  const onEvent = Comlink.proxy((e: RunEvent) => {
+    builder.add(e);
+    if (signal.aborted) void api?.cancel();
+  });
+  const reason = await client().generate(image, {}, onEvent);
+  return reason === 'cancelled' ? null : builder.trace;
+}
+
 export function cancelRun(): void {
   void api?.cancel();
 }
 
-export async function runImage(image: ImageInput, imageUrl: string, imageName: string): Promise<void> {
+export async function runImage(
+  image: ImageInput,
+  imageUrl: string,
+  imageName: string,
+  maskUrl: string | null = null,
+): Promise<void> {
   const state = useAppStore.getState();
   if (state.model.status !== 'ready') {
     patchRun({ error: 'Load a model first.' });
@@ -100,7 +117,7 @@ export async function runImage(image: ImageInput, imageUrl: string, imageName: s
         if (e.type === 'start') {
           started = true;
           patchView({ selected: null, hovered: null });
-          patchRun({ trace: builder.trace, imageUrl, imageName, version: ++version });
+          patchRun({ trace: builder.trace, imageUrl, maskUrl, imageName, version: ++version });
         } else if (e.type === 'token') {
           patchRun({ trace: builder.trace, version: ++version });
         } else {

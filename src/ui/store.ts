@@ -23,6 +23,8 @@ export interface RunSlice {
   trace: Trace | null;
   /** The image the trace was made from, as a URL for drawing. */
   imageUrl: string | null;
+  /** Its ground-truth mask, when known (a sample's, or the trace's). */
+  maskUrl: string | null;
   imageName: string | null;
   error: string | null;
   /** Bumped whenever the trace's content changes (tokens stream in place). */
@@ -41,6 +43,10 @@ export interface ViewSlice {
   opacity: number;
   tintBy: TintBy;
   notice: string | null;
+  showMask: boolean;
+  showPrediction: boolean;
+  /** Where the shown map, min–max normalised, is cut for the red prediction contour. */
+  predictionThreshold: number;
 }
 
 interface AppState {
@@ -58,12 +64,23 @@ export const initialView = (): ViewSlice => ({
   opacity: 0.55,
   tintBy: 'weight',
   notice: null,
+  showMask: true,
+  showPrediction: false,
+  predictionThreshold: 0.5,
 });
 
 export const useAppStore = create<AppState>(() => ({
   gpu: { state: 'checking' },
   model: { status: 'none', info: null, progress: null, error: null },
-  run: { status: 'idle', trace: null, imageUrl: null, imageName: null, error: null, version: 0 },
+  run: {
+    status: 'idle',
+    trace: null,
+    imageUrl: null,
+    maskUrl: null,
+    imageName: null,
+    error: null,
+    version: 0,
+  },
   view: initialView(),
 }));
 
@@ -98,7 +115,15 @@ export function selectToken(index: number | null): void {
 export function resetStore(): void {
   set({
     model: { status: 'none', info: null, progress: null, error: null },
-    run: { status: 'idle', trace: null, imageUrl: null, imageName: null, error: null, version: 0 },
+    run: {
+      status: 'idle',
+      trace: null,
+      imageUrl: null,
+      maskUrl: null,
+      imageName: null,
+      error: null,
+      version: 0,
+    },
     view: initialView(),
   });
 }

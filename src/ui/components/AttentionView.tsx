@@ -3,6 +3,7 @@ import { valueRange } from '../draw-map';
 import { useAppStore } from '../store';
 import { useScore, useTokenMap } from '../use-scores';
 import { ColorLegend } from './ColorLegend';
+import { ContourOverlay } from './ContourOverlay';
 import { MapCanvas } from './MapCanvas';
 
 /**
@@ -27,7 +28,10 @@ export function AttentionView() {
   return (
     <figure className="attention-view">
       <figcaption data-testid="attention.title">{title}</figcaption>
-      <MapCanvas map={map} size={384} testId="attention.canvas" />
+      <div className="stack">
+        <MapCanvas map={map} size={384} testId="attention.canvas" />
+        <ContourOverlay map={map} size={384} />
+      </div>
       {score?.noneSelected && shown === null && (
         <p className="warning" data-testid="attention.none-selected">
           No token passed both thresholds: the ReAL map is all zeros (the paper’s failure case (d)).

@@ -1,29 +1,20 @@
 import { useEffect, useState } from 'react';
 import { runImage } from '../inference-client';
+import { SAMPLES_BASE, loadSamples, type Sample } from '../samples';
 import { patchRun, useAppStore } from '../store';
 
-interface Sample {
-  id: string;
-  image: string;
-  mask: string | null;
-  label: 0 | 1;
-  texture?: string;
-  defect?: string | null;
-  location?: string | null;
-}
-
-const SAMPLES = '/samples/';
+const SAMPLES = SAMPLES_BASE;
 
 /** Run the model on a file, a dropped or pasted image, or a shipped sample. */
-export function runBlob(blob: Blob, name: string) {
+export function runBlob(blob: Blob, name: string, maskUrl: string | null = null) {
   const url = URL.createObjectURL(blob);
-  return runImage({ kind: 'blob', blob, name }, url, name);
+  return runImage({ kind: 'blob', blob, name }, url, name, maskUrl);
 }
 
-async function runSample(s: Sample) {
+export async function runSample(s: Sample) {
   const res = await fetch(SAMPLES + s.image);
   if (!res.ok) return patchRun({ error: `could not fetch ${s.image} (HTTP ${res.status})` });
-  await runBlob(await res.blob(), s.id);
+  await runBlob(await res.blob(), s.id, s.mask ? SAMPLES + s.mask : null);
 }
 
 export function SamplePicker() {
@@ -31,15 +22,12 @@ export function SamplePicker() {
   const ready = useAppStore((s) => s.model.status === 'ready');
   const running = useAppStore((s) => s.run.status === 'running');
   useEffect(() => {
-    fetch(`${SAMPLES}index.json`)
-      .then((r) => (r.ok ? r.json() : []))
-      .then((list: Sample[]) => {
-        // A few of each kind, one click away.
-        const normal = list.filter((s) => s.label === 0).slice(0, 4);
-        const defective = list.filter((s) => s.label === 1).slice(0, 8);
-        setSamples([...defective, ...normal]);
-      })
-      .catch(() => setSamples([]));
+    void loadSamples().then((list) => {
+      // A few of each kind, one click away.
+      const normal = list.filter((s) => s.label === 0).slice(0, 4);
+      const defective = list.filter((s) => s.label === 1).slice(0, 8);
+      setSamples([...defective, ...normal]);
+    });
   }, []);
   useEffect(() => {
     const onPaste = (e: ClipboardEvent) => {

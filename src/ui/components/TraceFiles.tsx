@@ -37,6 +37,7 @@ export function TraceFiles() {
         status: 'done',
         trace,
         imageUrl: trace.image ?? null,
+        maskUrl: trace.mask ?? null,
         imageName: file.name.replace(/\.trace\.json$|\.json$/, ''),
         error: null,
         version: useAppStore.getState().run.version + 1,

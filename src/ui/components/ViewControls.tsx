@@ -4,6 +4,7 @@ import { patchView, useAppStore, type ColorMap } from '../store';
 export function ViewControls() {
   const colorMap = useAppStore((s) => s.view.colorMap);
   const opacity = useAppStore((s) => s.view.opacity);
+  const { showMask, showPrediction, predictionThreshold } = useAppStore((s) => s.view);
   return (
     <div className="controls">
       <label>
@@ -31,6 +32,35 @@ export function ViewControls() {
           onChange={(e) => patchView({ opacity: Number(e.target.value) })}
           data-testid="view.opacity"
         />
+      </label>
+      <label>
+        <input
+          type="checkbox"
+          checked={showMask}
+          onChange={(e) => patchView({ showMask: e.target.checked })}
+        />{' '}
+        ground truth (white)
+      </label>
+      <label>
+        <input
+          type="checkbox"
+          checked={showPrediction}
+          onChange={(e) => patchView({ showPrediction: e.target.checked })}
+          data-testid="view.prediction"
+        />{' '}
+        map above{' '}
+        <input
+          type="number"
+          min={0}
+          max={1}
+          step={0.05}
+          value={predictionThreshold}
+          onChange={(e) =>
+            patchView({ predictionThreshold: Math.min(1, Math.max(0, Number(e.target.value))) })
+          }
+          style={{ width: '4em' }}
+        />{' '}
+        (red)
       </label>
     </div>
   );

@@ -1,0 +1,25 @@
+/** Decoded pixels of an image URL (in the page), e.g. to read a mask. */
+export async function imagePixels(
+  url: string,
+): Promise<{ width: number; height: number; data: Uint8ClampedArray }> {
+  const img = new Image();
+  img.src = url;
+  await img.decode();
+  const canvas = document.createElement('canvas');
+  canvas.width = img.naturalWidth;
+  canvas.height = img.naturalHeight;
+  const ctx = canvas.getContext('2d', { willReadFrequently: true })!;
+  ctx.drawImage(img, 0, 0);
+  return {
+    width: canvas.width,
+    height: canvas.height,
+    data: ctx.getImageData(0, 0, canvas.width, canvas.height).data,
+  };
+}
+
+/** 1 where the mask is white (red channel > 127). */
+export function binaryMask(p: { width: number; height: number; data: Uint8ClampedArray }): Uint8Array {
+  const out = new Uint8Array(p.width * p.height);
+  for (let i = 0; i < out.length; i++) out[i] = p.data[i * 4] > 127 ? 1 : 0;
+  return out;
+}
