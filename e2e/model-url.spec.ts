@@ -1,6 +1,7 @@
 import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { PNG } from 'pngjs';
 import { expect, test } from './inspector';
 import { servePackages } from './package-server';
 
@@ -92,4 +93,35 @@ test('a crashed worker is restarted, the model comes back, and the run stays on 
   expect(await inspector.tokenTexts()).toEqual(before);
   await inspector.runSample('003_grass_crack');
   expect(await inspector.tokenTexts()).not.toEqual([]);
+});
+
+test('images of 1×1 and 10000×10000 pixels get a clear message, and the worker stays usable', async ({
+  inspector,
+  page,
+}) => {
+  const png = (w: number, h: number) =>
+    PNG.sync.write(
+      Object.assign(new PNG({ width: w, height: h, colorType: 0, inputColorType: 0, inputHasAlpha: false }), {
+        data: Buffer.alloc(w * h),
+      }),
+      {
+        colorType: 0,
+        inputColorType: 0,
+        inputHasAlpha: false,
+      },
+    );
+  await inspector.open('?backend=wasm');
+  await inspector.waitForModel();
+  await page
+    .getByTestId('image.upload')
+    .setInputFiles({ name: 'dot.png', mimeType: 'image/png', buffer: png(1, 1) });
+  await expect(page.getByTestId('run.error')).toContainText('dot.png is 1×1 pixels; at least 16×16');
+  await page
+    .getByTestId('image.upload')
+    .setInputFiles({ name: 'huge.png', mimeType: 'image/png', buffer: png(10000, 10000) });
+  await expect(page.getByTestId('run.error')).toContainText(
+    'huge.png is 10000×10000 pixels (100 MP); the limit is 40 MP',
+  );
+  await inspector.runSample();
+  await expect(page.getByTestId('run.error')).toHaveCount(0);
 });

@@ -1,6 +1,7 @@
 /// <reference lib="webworker" />
 import * as Comlink from 'comlink';
-import { ImageInputError, checkImage, type RgbaImage } from './engine/image';
+import { ImageInputError, checkImageSize, type RgbaImage } from './engine/image';
+import { imageSizeFromHeader } from './engine/image-header';
 import { loadModel, type LoadedModel } from './engine/load-model';
 import type { ImageInput, InferenceApi, ModelInfo } from './inference-api';
 import { FetchReader, FileListReader } from './package/fetch-reader';
@@ -15,6 +16,9 @@ const abort = { aborted: false };
 
 async function decode(image: ImageInput): Promise<RgbaImage> {
   if (image.kind === 'rgba') return image;
+  // Refuse a huge image from its header, before decoding it into memory.
+  const size = imageSizeFromHeader(new Uint8Array(await image.blob.slice(0, 64 * 1024).arrayBuffer()));
+  if (size) checkImageSize(size.width, size.height, image.name);
   let bitmap: ImageBitmap;
   try {
     bitmap = await createImageBitmap(image.blob);
@@ -25,11 +29,7 @@ async function decode(image: ImageInput): Promise<RgbaImage> {
     );
   }
   try {
-    checkImage({
-      width: bitmap.width,
-      height: bitmap.height,
-      data: new Uint8Array(bitmap.width * bitmap.height * 4),
-    });
+    checkImageSize(bitmap.width, bitmap.height, image.name);
   } catch (e) {
     bitmap.close();
     throw e;

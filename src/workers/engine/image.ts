@@ -18,21 +18,26 @@ export class ImageInputError extends Error {
   override name = 'ImageInputError';
 }
 
-/** Rejects images the model cannot use, with a message a person can act on. */
+/** Rejects image sizes the model cannot use, with a message a person can act on. */
+export function checkImageSize(width: number, height: number, name = 'the image'): void {
+  if (!Number.isInteger(width) || !Number.isInteger(height) || width < 1 || height < 1) {
+    throw new ImageInputError(`${name} has no pixels`);
+  }
+  if (width < MIN_IMAGE_SIDE || height < MIN_IMAGE_SIDE) {
+    throw new ImageInputError(
+      `${name} is ${width}×${height} pixels; at least ${MIN_IMAGE_SIDE}×${MIN_IMAGE_SIDE} is needed to show the model anything`,
+    );
+  }
+  if (width * height > MAX_IMAGE_PIXELS) {
+    throw new ImageInputError(
+      `${name} is ${width}×${height} pixels (${((width * height) / 1e6).toFixed(0)} MP); the limit is ${MAX_IMAGE_PIXELS / 1e6} MP — scale it down first`,
+    );
+  }
+}
+
+/** Rejects images the model cannot use, and a pixel buffer of the wrong length. */
 export function checkImage(img: RgbaImage): void {
-  if (!Number.isInteger(img.width) || !Number.isInteger(img.height) || img.width < 1 || img.height < 1) {
-    throw new ImageInputError('the image has no pixels');
-  }
-  if (img.width < MIN_IMAGE_SIDE || img.height < MIN_IMAGE_SIDE) {
-    throw new ImageInputError(
-      `the image is ${img.width}×${img.height} pixels; at least ${MIN_IMAGE_SIDE}×${MIN_IMAGE_SIDE} is needed to show the model anything`,
-    );
-  }
-  if (img.width * img.height > MAX_IMAGE_PIXELS) {
-    throw new ImageInputError(
-      `the image is ${img.width}×${img.height} pixels (${((img.width * img.height) / 1e6).toFixed(0)} MP); the limit is ${MAX_IMAGE_PIXELS / 1e6} MP — scale it down first`,
-    );
-  }
+  checkImageSize(img.width, img.height);
   if (img.data.length !== img.width * img.height * 4) {
     throw new ImageInputError(
       `the pixel buffer has ${img.data.length} bytes, expected width·height·4 = ${img.width * img.height * 4}`,
