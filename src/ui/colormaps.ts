@@ -16,8 +16,12 @@ export const COLOR_MAPS: Record<ColorMap, { label: string; fn: (t: number) => st
   viridis: { label: 'viridis (colour-blind safe)', fn: interpolateViridis },
 };
 
-/** 256 RGB entries of a colour map, for painting pixels fast. */
+const luts = new Map<ColorMap, Uint8Array>();
+
+/** 256 RGB entries of a colour map, for painting pixels fast (made once per map). */
 export function lut(map: ColorMap): Uint8Array {
+  const cached = luts.get(map);
+  if (cached) return cached;
   const out = new Uint8Array(256 * 3);
   for (let i = 0; i < 256; i++) {
     const c = rgb(COLOR_MAPS[map].fn(i / 255));
@@ -25,5 +29,6 @@ export function lut(map: ColorMap): Uint8Array {
     out[i * 3 + 1] = c.g;
     out[i * 3 + 2] = c.b;
   }
+  luts.set(map, out);
   return out;
 }

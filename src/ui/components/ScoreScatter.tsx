@@ -1,10 +1,38 @@
 import { scaleLinear } from 'd3';
+import { memo } from 'react';
 import { selectToken, useAppStore } from '../store';
 import { useScore } from '../use-scores';
 
 const W = 280;
 const H = 220;
 const M = { left: 36, right: 10, top: 10, bottom: 32 };
+
+interface PointProps {
+  index: number;
+  cx: number;
+  cy: number;
+  kept: boolean;
+  current: boolean;
+  label: string;
+}
+
+/** One token's point; memoised, so a selection re-renders two points, not all. */
+const Point = memo(function Point({ index, cx, cy, kept, current, label }: PointProps) {
+  return (
+    <circle
+      cx={cx}
+      cy={cy}
+      r={current ? 6 : 4}
+      fill={kept ? '#c0392b' : '#7f8c9a'}
+      stroke={current ? '#000' : 'none'}
+      onClick={() => selectToken(index)}
+      data-testid="scatter.point"
+      style={{ cursor: 'pointer' }}
+    >
+      <title>{label}</title>
+    </circle>
+  );
+});
 
 /** Ŝ_T against Ŝ_I for every reasoning token, with the τ_t and τ_i lines; points select tokens. */
 export function ScoreScatter() {
@@ -48,19 +76,15 @@ export function ScoreScatter() {
           Ŝ_I (τ_i = {score.tauI.toFixed(2)})
         </text>
         {score.tokens.map((t) => (
-          <circle
+          <Point
             key={t.index}
+            index={t.index}
             cx={x(t.sTNorm)}
             cy={y(t.sINorm)}
-            r={selected === t.index ? 6 : 4}
-            fill={t.selected ? '#c0392b' : '#7f8c9a'}
-            stroke={selected === t.index ? '#000' : 'none'}
-            onClick={() => selectToken(t.index)}
-            data-testid="scatter.point"
-            style={{ cursor: 'pointer' }}
-          >
-            <title>{`${trace.generated[t.index].text.trim()} (token ${t.index}): Ŝ_T ${t.sTNorm.toFixed(3)}, Ŝ_I ${t.sINorm.toFixed(3)}`}</title>
-          </circle>
+            kept={t.selected}
+            current={selected === t.index}
+            label={`${trace.generated[t.index].text.trim()} (token ${t.index}): Ŝ_T ${t.sTNorm.toFixed(3)}, Ŝ_I ${t.sINorm.toFixed(3)}`}
+          />
         ))}
       </svg>
     </section>

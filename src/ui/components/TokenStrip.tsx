@@ -1,8 +1,36 @@
-import { useMemo } from 'react';
 import { interpolateOranges } from 'd3';
+import { memo, useMemo } from 'react';
 import { reasoningTokenIndices } from '../../real';
 import { patchView, selectToken, useAppStore } from '../store';
 import { useScore } from '../use-scores';
+
+interface TokenProps {
+  index: number;
+  text: string;
+  position: number;
+  kind: 'special' | 'reasoning' | 'other';
+  selected: boolean;
+  kept: boolean;
+  tint: number | undefined;
+}
+
+/** One token; memoised, so a click re-renders the two tokens whose selection changed, not all of them. */
+const Token = memo(function Token({ index, text, position, kind, selected, kept, tint }: TokenProps) {
+  return (
+    <span
+      className={`token ${kind}${selected ? ' selected' : ''}${kept ? ' kept' : ''}`}
+      style={tint !== undefined ? { background: interpolateOranges(0.08 + 0.8 * tint) } : undefined}
+      onClick={() => selectToken(useAppStore.getState().view.selected === index ? null : index)}
+      onMouseEnter={() => patchView({ hovered: index })}
+      onMouseLeave={() => patchView({ hovered: null })}
+      data-testid="token-strip.token"
+      data-index={index}
+      title={`token ${index}, position ${position}`}
+    >
+      {text}
+    </span>
+  );
+});
 
 /**
  * Every generated token, as text (never as HTML). Reasoning tokens are tinted
@@ -19,13 +47,16 @@ export function TokenStrip() {
     void version;
     return new Set(trace ? reasoningTokenIndices(trace.generated) : []);
   }, [trace, version]);
-  const tint = useMemo(() => {
-    const m = new Map<number, number>();
-    for (const t of score?.tokens ?? [])
-      m.set(t.index, tintBy === 'weight' ? t.weight : tintBy === 'sT' ? t.sTNorm : t.sINorm);
-    const max = Math.max(1e-12, ...m.values());
-    for (const [k, v] of m) m.set(k, v / max);
-    return m;
+  const { tint, kept } = useMemo(() => {
+    const tint = new Map<number, number>();
+    const kept = new Set<number>();
+    for (const t of score?.tokens ?? []) {
+      tint.set(t.index, tintBy === 'weight' ? t.weight : tintBy === 'sT' ? t.sTNorm : t.sINorm);
+      if (t.selected) kept.add(t.index);
+    }
+    const max = Math.max(1e-12, ...tint.values());
+    for (const [k, v] of tint) tint.set(k, v / max);
+    return { tint, kept };
   }, [score, tintBy]);
   if (!trace)
     return (
@@ -49,25 +80,18 @@ export function TokenStrip() {
       data-testid="token-strip"
       aria-label="Generated tokens"
     >
-      {trace.generated.map((t, i) => {
-        const kind = t.special ? 'special' : reasoning.has(i) ? 'reasoning' : 'other';
-        const w = tint.get(i);
-        return (
-          <span
-            key={i}
-            className={`token ${kind}${selected === i ? ' selected' : ''}${score?.tokens.find((x) => x.index === i)?.selected ? ' kept' : ''}`}
-            style={w !== undefined ? { background: interpolateOranges(0.08 + 0.8 * w) } : undefined}
-            onClick={() => selectToken(selected === i ? null : i)}
-            onMouseEnter={() => patchView({ hovered: i })}
-            onMouseLeave={() => patchView({ hovered: null })}
-            data-testid="token-strip.token"
-            data-index={i}
-            title={`token ${i}, position ${t.position}`}
-          >
-            {t.text}
-          </span>
-        );
-      })}
+      {trace.generated.map((t, i) => (
+        <Token
+          key={i}
+          index={i}
+          text={t.text}
+          position={t.position}
+          kind={t.special ? 'special' : reasoning.has(i) ? 'reasoning' : 'other'}
+          selected={selected === i}
+          kept={kept.has(i)}
+          tint={tint.get(i)}
+        />
+      ))}
     </div>
   );
 }
