@@ -46,6 +46,21 @@ test('run a sample, watch tokens stream, inspect tokens, change α, save, reopen
   await page.getByTestId('token-strip').press('Escape');
   await expect(page.getByTestId('attention.title')).toHaveText('ReAL anomaly map');
 
+  // Shift-click combines tokens' maps (mean by default).
+  await inspector.token(3).click();
+  await inspector.token(4).click({ modifiers: ['Shift'] });
+  await page.mouse.move(0, 0);
+  await expect(page.getByTestId('attention.title')).toContainText('Mean attention of');
+  const group = await inspector.canvasPixels();
+  expect(differs(group, t3)).toBeGreaterThan(50);
+  expect(differs(group, t4)).toBeGreaterThan(50);
+  await page.getByTestId('token-strip').press('Escape');
+  // A fixed colour range, said on screen.
+  await page.getByTestId('view.normalise').selectOption('fixed');
+  await expect(page.getByTestId('attention.normalisation')).toContainText('fixed range, 0 to 0.05');
+  await expect.poll(async () => differs(await inspector.canvasPixels(), realMap)).toBeGreaterThan(50);
+  await page.getByTestId('view.normalise').selectOption('per-map');
+
   // α and β to 0: every weight is 0, so the ReAL map flattens.
   await page.getByTestId('settings.alpha').fill('0');
   await page.getByTestId('settings.beta').fill('0');

@@ -37,6 +37,12 @@ export type TintBy = 'weight' | 'sT' | 'sI';
 export interface ViewSlice {
   /** Index into trace.generated, or null for the ReAL map. */
   selected: number | null;
+  /** Tokens picked together (shift-click): their maps combined. */
+  group: number[];
+  combine: 'mean' | 'max';
+  /** Colour normalisation: min–max of each map, or one fixed range for every map and run. */
+  normalise: 'per-map' | 'fixed';
+  fixedMax: number;
   hovered: number | null;
   settings: RealSettings;
   colorMap: ColorMap;
@@ -58,6 +64,10 @@ interface AppState {
 
 export const initialView = (): ViewSlice => ({
   selected: null,
+  group: [],
+  combine: 'mean',
+  normalise: 'per-map',
+  fixedMax: 0.05,
   hovered: null,
   settings: defaultSettings(),
   colorMap: 'jet',
@@ -108,7 +118,20 @@ export function patchSettings(p: Partial<RealSettings>): void {
 }
 
 export function selectToken(index: number | null): void {
-  patchView({ selected: index });
+  patchView({ selected: index, group: [] });
+}
+
+/** Shift-click: adds the token to (or takes it out of) the group whose maps are combined. */
+export function toggleInGroup(index: number): void {
+  const { selected, group } = get().view;
+  const base = group.length ? group : selected !== null ? [selected] : [];
+  const next = base.includes(index)
+    ? base.filter((i) => i !== index)
+    : [...base, index].sort((a, b) => a - b);
+  patchView({
+    group: next.length > 1 ? next : [],
+    selected: next.length === 1 ? next[0] : next.length ? selected : null,
+  });
 }
 
 /** For tests: back to a fresh store. */

@@ -57,3 +57,28 @@ export function useTokenMap(index: number | null): Float64Array | null {
     }
   }, [trace, version, index, layers, rowReading]);
 }
+
+/** The combined map of a group of tokens: the mean or the max, cell by cell. */
+export function useGroupMap(group: number[], combine: 'mean' | 'max'): Float64Array | null {
+  const trace = useAppStore((s) => s.run.trace);
+  const version = useAppStore((s) => s.run.version);
+  const { layers, rowReading } = useAppStore((s) => s.view.settings);
+  return useMemo(() => {
+    void version;
+    if (!trace || group.length < 2) return null;
+    try {
+      const range = resolveLayers(layers, layerCount(trace));
+      const cells = Int32Array.from(trace.imagePositions);
+      const maps = group.map((i) => meanAtPositions(rowsForToken(trace, i, rowReading), cells, range));
+      const out = new Float64Array(cells.length);
+      for (let c = 0; c < cells.length; c++) {
+        let v = combine === 'max' ? -Infinity : 0;
+        for (const m of maps) v = combine === 'max' ? Math.max(v, m[c]) : v + m[c] / maps.length;
+        out[c] = v;
+      }
+      return out;
+    } catch {
+      return null;
+    }
+  }, [trace, version, group, combine, layers, rowReading]);
+}

@@ -1,7 +1,7 @@
 import { useMemo } from 'react';
 import { valueRange } from '../draw-map';
 import { useAppStore } from '../store';
-import { useScore, useTokenMap } from '../use-scores';
+import { useGroupMap, useScore, useTokenMap } from '../use-scores';
 import { ColorLegend } from './ColorLegend';
 import { ContourOverlay } from './ContourOverlay';
 import { MapCanvas } from './MapCanvas';
@@ -16,20 +16,31 @@ export function AttentionView() {
   const selected = useAppStore((s) => s.view.selected);
   const hovered = useAppStore((s) => s.view.hovered);
   const colorMap = useAppStore((s) => s.view.colorMap);
-  const shown = hovered ?? selected;
+  const group = useAppStore((s) => s.view.group);
+  const combine = useAppStore((s) => s.view.combine);
+  const normalise = useAppStore((s) => s.view.normalise);
+  const fixedMax = useAppStore((s) => s.view.fixedMax);
+  const shown = hovered ?? (group.length ? null : selected);
   const tokenMap = useTokenMap(shown);
+  const groupMap = useGroupMap(hovered === null ? group : [], combine);
   const score = useScore();
-  const map = shown !== null ? tokenMap : (score?.map ?? null);
-  const range = useMemo(() => (map ? valueRange(map) : null), [map]);
+  const map = shown !== null ? tokenMap : (groupMap ?? score?.map ?? null);
+  const range = useMemo(
+    (): [number, number] | null => (map ? (normalise === 'fixed' ? [0, fixedMax] : valueRange(map)) : null),
+    [map, normalise, fixedMax],
+  );
+  const word = (i: number) => trace?.generated[i]?.text.trim() || trace?.generated[i]?.text;
   const title =
     shown !== null && trace?.generated[shown]
-      ? `Attention of “${trace.generated[shown].text.trim() || trace.generated[shown].text}” (token ${shown})`
-      : 'ReAL anomaly map';
+      ? `Attention of “${word(shown)}” (token ${shown})`
+      : groupMap
+        ? `${combine === 'max' ? 'Max' : 'Mean'} attention of ${group.map((i) => `“${word(i)}”`).join(', ')}`
+        : 'ReAL anomaly map';
   return (
     <figure className="attention-view">
       <figcaption data-testid="attention.title">{title}</figcaption>
       <div className="stack">
-        <MapCanvas map={map} size={384} testId="attention.canvas" />
+        <MapCanvas map={map} size={384} testId="attention.canvas" range={range} />
         <ContourOverlay map={map} size={384} />
       </div>
       {score?.noneSelected && shown === null && (
@@ -38,7 +49,13 @@ export function AttentionView() {
         </p>
       )}
       {range && <ColorLegend colorMap={colorMap} min={range[0]} max={range[1]} />}
-      <p className="hint">Grid upsampled bilinearly; colours min–max normalised per map.</p>
+      <p className="hint" data-testid="attention.normalisation">
+        Grid upsampled bilinearly; colours{' '}
+        {normalise === 'fixed'
+          ? `on a fixed range, 0 to ${fixedMax}, for every map and run`
+          : 'min–max normalised per map'}
+        . Shift-click tokens to combine their maps.
+      </p>
     </figure>
   );
 }

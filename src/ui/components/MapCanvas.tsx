@@ -8,10 +8,13 @@ export function MapCanvas({
   map,
   size,
   testId,
+  range = null,
 }: {
   map: ArrayLike<number> | null;
   size: number;
   testId: string;
+  /** Colour range; min–max of the map when not given. */
+  range?: [number, number] | null;
 }) {
   const canvas = useRef<HTMLCanvasElement>(null);
   const image = useImage(useAppStore((s) => s.run.imageUrl));
@@ -21,9 +24,9 @@ export function MapCanvas({
   useEffect(() => {
     const ctx = canvas.current?.getContext('2d', { willReadFrequently: true });
     if (!ctx || !grid) return;
-    drawMap(ctx, size, image, map, grid, colorMap, opacity);
+    drawMap(ctx, size, image, map, grid, colorMap, opacity, range ?? undefined);
     // bench/ui-bench.ts times input → drawn map by this mark.
     performance.mark('real:map-drawn', { detail: testId });
-  }, [image, map, grid, colorMap, opacity, size, testId]);
+  }, [image, map, grid, colorMap, opacity, size, testId, range]);
   return <canvas ref={canvas} width={size} height={size} data-testid={testId} />;
 }

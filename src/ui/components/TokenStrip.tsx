@@ -1,7 +1,7 @@
 import { interpolateOranges } from 'd3';
 import { memo, useMemo } from 'react';
 import { reasoningTokenIndices } from '../../real';
-import { patchView, selectToken, useAppStore } from '../store';
+import { patchView, selectToken, toggleInGroup, useAppStore } from '../store';
 import { useScore } from '../use-scores';
 
 interface TokenProps {
@@ -20,7 +20,11 @@ const Token = memo(function Token({ index, text, position, kind, selected, kept,
     <span
       className={`token ${kind}${selected ? ' selected' : ''}${kept ? ' kept' : ''}`}
       style={tint !== undefined ? { background: interpolateOranges(0.08 + 0.8 * tint) } : undefined}
-      onClick={() => selectToken(useAppStore.getState().view.selected === index ? null : index)}
+      onClick={(e) =>
+        e.shiftKey
+          ? toggleInGroup(index)
+          : selectToken(useAppStore.getState().view.selected === index ? null : index)
+      }
       onMouseEnter={() => patchView({ hovered: index })}
       onMouseLeave={() => patchView({ hovered: null })}
       data-testid="token-strip.token"
@@ -41,6 +45,7 @@ export function TokenStrip() {
   const trace = useAppStore((s) => s.run.trace);
   const version = useAppStore((s) => s.run.version);
   const selected = useAppStore((s) => s.view.selected);
+  const group = useAppStore((s) => s.view.group);
   const tintBy = useAppStore((s) => s.view.tintBy);
   const score = useScore();
   const reasoning = useMemo(() => {
@@ -87,7 +92,7 @@ export function TokenStrip() {
           text={t.text}
           position={t.position}
           kind={t.special ? 'special' : reasoning.has(i) ? 'reasoning' : 'other'}
-          selected={selected === i}
+          selected={group.length ? group.includes(i) : selected === i}
           kept={kept.has(i)}
           tint={tint.get(i)}
         />

@@ -4,7 +4,9 @@ import { patchView, useAppStore, type ColorMap } from '../store';
 export function ViewControls() {
   const colorMap = useAppStore((s) => s.view.colorMap);
   const opacity = useAppStore((s) => s.view.opacity);
-  const { showMask, showPrediction, predictionThreshold } = useAppStore((s) => s.view);
+  const { showMask, showPrediction, predictionThreshold, normalise, fixedMax, combine } = useAppStore(
+    (s) => s.view,
+  );
   return (
     <div className="controls">
       <label>
@@ -32,6 +34,38 @@ export function ViewControls() {
           onChange={(e) => patchView({ opacity: Number(e.target.value) })}
           data-testid="view.opacity"
         />
+      </label>
+      <label>
+        colours{' '}
+        <select
+          value={normalise}
+          onChange={(e) => patchView({ normalise: e.target.value as 'per-map' | 'fixed' })}
+          data-testid="view.normalise"
+        >
+          <option value="per-map">min–max per map</option>
+          <option value="fixed">fixed range</option>
+        </select>
+        {normalise === 'fixed' && (
+          <>
+            {' '}
+            0 to{' '}
+            <input
+              type="number"
+              min={0}
+              step={0.01}
+              value={fixedMax}
+              onChange={(e) => patchView({ fixedMax: Math.max(1e-6, Number(e.target.value) || 1e-6) })}
+              style={{ width: '5em' }}
+            />
+          </>
+        )}
+      </label>
+      <label>
+        group map{' '}
+        <select value={combine} onChange={(e) => patchView({ combine: e.target.value as 'mean' | 'max' })}>
+          <option value="mean">mean</option>
+          <option value="max">max</option>
+        </select>
       </label>
       <label>
         <input
