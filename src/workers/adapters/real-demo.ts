@@ -16,9 +16,15 @@ export class RealDemoAdapter implements ModelAdapter {
     private codec: TextCodec,
   ) {}
 
-  pixelValues(image: RgbaImage) {
+  visionInputs(image: RgbaImage) {
     const { width, height } = this.manifest.image;
-    return { data: toPixelValues(image, this.manifest.image), dims: [1, 3, height, width] };
+    return {
+      pixel_values: {
+        type: 'float32' as const,
+        data: toPixelValues(image, this.manifest.image),
+        dims: [1, 3, height, width],
+      },
+    };
   }
 
   prompt(question: string): PreparedPrompt {

@@ -18,10 +18,17 @@ export interface TensorSpec<T> {
   dims: number[];
 }
 
+/** A named input of the vision encoder (Qwen2-VL, for one, also takes image_grid_thw). */
+export type VisionInput =
+  | { type: 'float32'; data: Float32Array; dims: number[] }
+  | { type: 'int64'; data: BigInt64Array; dims: number[] };
+
 export interface ModelAdapter {
   readonly family: string;
-  pixelValues(image: RgbaImage): TensorSpec<Float32Array>;
-  prompt(question: string): PreparedPrompt;
+  /** The vision encoder's inputs for one image, by input name. */
+  visionInputs(image: RgbaImage): Record<string, VisionInput>;
+  /** The prompt's ids for a question about `image` (a model with dynamic resolution needs its size). */
+  prompt(question: string, image: RgbaImage): PreparedPrompt;
   /** Position ids for `count` tokens starting at sequence position `start`. */
   positionIds(start: number, count: number): TensorSpec<BigInt64Array>;
 }

@@ -149,14 +149,21 @@ export class GenerationEngine {
       totalMs: 0,
     };
 
-    const pixels = this.adapter.pixelValues(image);
-    const { ids: promptIds, imagePositions } = this.adapter.prompt(options.question ?? m.prompt.question);
+    const visionInputs = this.adapter.visionInputs(image);
+    const { ids: promptIds, imagePositions } = this.adapter.prompt(options.question ?? m.prompt.question, image);
     timings.preprocessMs = now() - t0;
 
     const tv = now();
-    const vis = await this.sessions.vision.run({
-      pixel_values: new this.ort.Tensor('float32', pixels.data, pixels.dims),
-    });
+    const vis = await this.sessions.vision.run(
+      Object.fromEntries(
+        Object.entries(visionInputs).map(([name, t]) => [
+          name,
+          t.type === 'float32'
+            ? new this.ort.Tensor('float32', t.data, t.dims)
+            : new this.ort.Tensor('int64', t.data, t.dims),
+        ]),
+      ),
+    );
     const features = (await vis.image_features.getData()) as Float32Array;
     vis.image_features.dispose();
     if (features.length !== imagePositions.length * hidden) {
