@@ -150,7 +150,10 @@ export class GenerationEngine {
     };
 
     const visionInputs = this.adapter.visionInputs(image);
-    const { ids: promptIds, imagePositions } = this.adapter.prompt(options.question ?? m.prompt.question, image);
+    const { ids: promptIds, imagePositions } = this.adapter.prompt(
+      options.question ?? m.prompt.question,
+      image,
+    );
     timings.preprocessMs = now() - t0;
 
     const tv = now();
