@@ -16,7 +16,8 @@ export const CHROMIUM_ARGS = [
   '--enable-unsafe-webgpu',
 ];
 
-const PORT = 4173;
+// Not 4173 (`npm start`), so the tests run beside a running app.
+const PORT = 4317;
 
 export default defineConfig({
   testDir: 'e2e',

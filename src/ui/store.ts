@@ -43,6 +43,8 @@ export interface ViewSlice {
   /** Colour normalisation: min–max of each map, or one fixed range for every map and run. */
   normalise: 'per-map' | 'fixed';
   fixedMax: number;
+  /** Grid cells left out of the colour scale (attention sinks); display only, the scores use every cell. */
+  excludedCells: number[];
   hovered: number | null;
   settings: RealSettings;
   colorMap: ColorMap;
@@ -68,6 +70,7 @@ export const initialView = (): ViewSlice => ({
   combine: 'mean',
   normalise: 'per-map',
   fixedMax: 0.05,
+  excludedCells: [],
   hovered: null,
   settings: defaultSettings(),
   colorMap: 'jet',
@@ -132,6 +135,11 @@ export function toggleInGroup(index: number): void {
     group: next.length > 1 ? next : [],
     selected: next.length === 1 ? next[0] : next.length ? selected : null,
   });
+}
+
+export function toggleExcludedCell(cell: number): void {
+  const cells = get().view.excludedCells;
+  patchView({ excludedCells: cells.includes(cell) ? cells.filter((c) => c !== cell) : [...cells, cell] });
 }
 
 /** For tests: back to a fresh store. */

@@ -1,6 +1,6 @@
 import { useMemo } from 'react';
 import { valueRange } from '../draw-map';
-import { useAppStore } from '../store';
+import { toggleExcludedCell, useAppStore } from '../store';
 import { useGroupMap, useScore, useTokenMap } from '../use-scores';
 import { ColorLegend } from './ColorLegend';
 import { ContourOverlay } from './ContourOverlay';
@@ -24,7 +24,16 @@ export function AttentionView() {
   const tokenMap = useTokenMap(shown);
   const groupMap = useGroupMap(hovered === null ? group : [], combine);
   const score = useScore();
-  const map = shown !== null ? tokenMap : (groupMap ?? score?.map ?? null);
+  const excluded = useAppStore((s) => s.view.excludedCells);
+  const rawMap = shown !== null ? tokenMap : (groupMap ?? score?.map ?? null);
+  // Excluded cells (sinks) drop to the lowest remaining value, so they no longer set the colour scale.
+  const map = useMemo(() => {
+    if (!rawMap || excluded.length === 0) return rawMap;
+    const keep = Array.from(rawMap).filter((_, i) => !excluded.includes(i));
+    if (keep.length === 0) return rawMap;
+    const floor = Math.min(...keep);
+    return Float64Array.from(rawMap, (v, i) => (excluded.includes(i) ? floor : v));
+  }, [rawMap, excluded]);
   const range = useMemo(
     (): [number, number] | null => (map ? (normalise === 'fixed' ? [0, fixedMax] : valueRange(map)) : null),
     [map, normalise, fixedMax],
@@ -39,7 +48,16 @@ export function AttentionView() {
   return (
     <figure className="attention-view">
       <figcaption data-testid="attention.title">{title}</figcaption>
-      <div className="stack">
+      <div
+        className="stack"
+        onClick={(e) => {
+          if (!e.altKey || !trace) return;
+          const box = e.currentTarget.getBoundingClientRect();
+          const col = Math.floor(((e.clientX - box.left) / box.width) * trace.grid.cols);
+          const row = Math.floor(((e.clientY - box.top) / box.height) * trace.grid.rows);
+          toggleExcludedCell(row * trace.grid.cols + col);
+        }}
+      >
         <MapCanvas map={map} size={384} testId="attention.canvas" range={range} />
         <ContourOverlay map={map} size={384} />
       </div>
