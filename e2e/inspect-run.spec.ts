@@ -61,6 +61,12 @@ test('run a sample, watch tokens stream, inspect tokens, change α, save, reopen
   await expect.poll(async () => differs(await inspector.canvasPixels(), realMap)).toBeGreaterThan(50);
   await page.getByTestId('view.normalise').selectOption('per-map');
 
+  // Alt-click a cell: it leaves the colour scale (display only), and says so.
+  await page.getByTestId('attention.canvas').click({ position: { x: 10, y: 10 }, modifiers: ['Alt'] });
+  await expect(page.getByTestId('attention.normalisation')).toContainText('1 cell left out');
+  await page.getByTestId('attention.canvas').click({ position: { x: 10, y: 10 }, modifiers: ['Alt'] });
+  await expect(page.getByTestId('attention.normalisation')).not.toContainText('left out (display only)');
+
   // α and β to 0: every weight is 0, so the ReAL map flattens.
   await page.getByTestId('settings.alpha').fill('0');
   await page.getByTestId('settings.beta').fill('0');

@@ -72,7 +72,15 @@ export function AttentionView() {
         {normalise === 'fixed'
           ? `on a fixed range, 0 to ${fixedMax}, for every map and run`
           : 'min–max normalised per map'}
-        . Shift-click tokens to combine their maps.
+        . Shift-click tokens to combine their maps; alt-click a cell to leave it (an attention sink) out of
+        the colour scale
+        {excluded.length > 0 && (
+          <>
+            {' '}
+            — {excluded.length} cell{excluded.length > 1 ? 's' : ''} left out (display only)
+          </>
+        )}
+        .
       </p>
     </figure>
   );
