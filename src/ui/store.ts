@@ -82,18 +82,22 @@ export const initialView = (): ViewSlice => ({
   predictionThreshold: 0.5,
 });
 
+const initialModel = (): ModelSlice => ({ status: 'none', info: null, progress: null, error: null });
+
+const initialRun = (): RunSlice => ({
+  status: 'idle',
+  trace: null,
+  imageUrl: null,
+  maskUrl: null,
+  imageName: null,
+  error: null,
+  version: 0,
+});
+
 export const useAppStore = create<AppState>(() => ({
   gpu: { state: 'checking' },
-  model: { status: 'none', info: null, progress: null, error: null },
-  run: {
-    status: 'idle',
-    trace: null,
-    imageUrl: null,
-    maskUrl: null,
-    imageName: null,
-    error: null,
-    version: 0,
-  },
+  model: initialModel(),
+  run: initialRun(),
   view: initialView(),
 }));
 
@@ -144,17 +148,5 @@ export function toggleExcludedCell(cell: number): void {
 
 /** For tests: back to a fresh store. */
 export function resetStore(): void {
-  set({
-    model: { status: 'none', info: null, progress: null, error: null },
-    run: {
-      status: 'idle',
-      trace: null,
-      imageUrl: null,
-      maskUrl: null,
-      imageName: null,
-      error: null,
-      version: 0,
-    },
-    view: initialView(),
-  });
+  set({ model: initialModel(), run: initialRun(), view: initialView() });
 }
