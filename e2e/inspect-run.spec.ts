@@ -67,6 +67,17 @@ test('run a sample, watch tokens stream, inspect tokens, change α, save, reopen
   await page.getByTestId('attention.canvas').click({ position: { x: 10, y: 10 }, modifiers: ['Alt'] });
   await expect(page.getByTestId('attention.normalisation')).not.toContainText('left out (display only)');
 
+  // Sub-word pieces merged into words, on demand; a word selects its pieces.
+  await page.getByTestId('view.token-view').selectOption('words');
+  const words = page.getByTestId('token-strip.word');
+  expect(await words.count()).toBeGreaterThan(3);
+  expect(await words.count()).toBeLessThanOrEqual(tokens.length);
+  await words.nth(2).click();
+  await page.mouse.move(0, 0);
+  await expect(page.getByTestId('attention.title')).not.toHaveText('ReAL anomaly map');
+  await page.getByTestId('view.token-view').selectOption('pieces');
+  await page.getByTestId('token-strip').press('Escape');
+
   // α and β to 0: every weight is 0, so the ReAL map flattens.
   await page.getByTestId('settings.alpha').fill('0');
   await page.getByTestId('settings.beta').fill('0');

@@ -37,8 +37,10 @@ export type TintBy = 'weight' | 'sT' | 'sI';
 export interface ViewSlice {
   /** Index into trace.generated, or null for the ReAL map. */
   selected: number | null;
-  /** Tokens picked together (shift-click): their maps combined. */
+  /** Tokens picked together (shift-click, or a word's pieces): their maps combined. */
   group: number[];
+  /** The strip shows tokens as they are, or sub-word pieces merged into words. */
+  tokenView: 'pieces' | 'words';
   combine: 'mean' | 'max';
   /** Colour normalisation: min–max of each map, or one fixed range for every map and run. */
   normalise: 'per-map' | 'fixed';
@@ -67,6 +69,7 @@ interface AppState {
 export const initialView = (): ViewSlice => ({
   selected: null,
   group: [],
+  tokenView: 'pieces',
   combine: 'mean',
   normalise: 'per-map',
   fixedMax: 0.05,
@@ -139,6 +142,12 @@ export function toggleInGroup(index: number): void {
     group: next.length > 1 ? next : [],
     selected: next.length === 1 ? next[0] : next.length ? selected : null,
   });
+}
+
+/** Selects several tokens at once (a word's pieces); one token is a plain selection. */
+export function selectGroup(indices: number[]): void {
+  if (indices.length === 1) selectToken(indices[0]);
+  else patchView({ group: [...indices], selected: null });
 }
 
 export function toggleExcludedCell(cell: number): void {

@@ -1,7 +1,8 @@
 import { interpolateOranges } from 'd3';
 import { memo, useMemo } from 'react';
 import { reasoningTokenIndices } from '../../real';
-import { patchView, selectToken, toggleInGroup, useAppStore } from '../store';
+import { patchView, selectGroup, selectToken, toggleInGroup, useAppStore } from '../store';
+import { wordSegments } from '../token-words';
 import { useScore } from '../use-scores';
 
 interface TokenProps {
@@ -46,6 +47,7 @@ export function TokenStrip() {
   const version = useAppStore((s) => s.run.version);
   const selected = useAppStore((s) => s.view.selected);
   const group = useAppStore((s) => s.view.group);
+  const tokenView = useAppStore((s) => s.view.tokenView);
   const tintBy = useAppStore((s) => s.view.tintBy);
   const score = useScore();
   const reasoning = useMemo(() => {
@@ -85,18 +87,43 @@ export function TokenStrip() {
       data-testid="token-strip"
       aria-label="Generated tokens"
     >
-      {trace.generated.map((t, i) => (
-        <Token
-          key={i}
-          index={i}
-          text={t.text}
-          position={t.position}
-          kind={t.special ? 'special' : reasoning.has(i) ? 'reasoning' : 'other'}
-          selected={group.length ? group.includes(i) : selected === i}
-          kept={kept.has(i)}
-          tint={tint.get(i)}
-        />
-      ))}
+      {tokenView === 'words'
+        ? wordSegments(trace.generated).map((seg) => {
+            const first = seg.indices[0];
+            const t = trace.generated[first];
+            const tints = seg.indices.map((k) => tint.get(k)).filter((v): v is number => v !== undefined);
+            const isSel = group.length
+              ? seg.indices.every((k) => group.includes(k)) && group.length === seg.indices.length
+              : seg.indices.length === 1 && selected === first;
+            return (
+              <span
+                key={first}
+                className={`token ${t.special ? 'special' : reasoning.has(first) ? 'reasoning' : 'other'}${isSel ? ' selected' : ''}${seg.indices.some((k) => kept.has(k)) ? ' kept' : ''}`}
+                style={
+                  tints.length
+                    ? { background: interpolateOranges(0.08 + 0.8 * Math.max(...tints)) }
+                    : undefined
+                }
+                onClick={() => selectGroup(seg.indices)}
+                data-testid="token-strip.word"
+                title={`tokens ${seg.indices.join(', ')}`}
+              >
+                {seg.text}
+              </span>
+            );
+          })
+        : trace.generated.map((t, i) => (
+            <Token
+              key={i}
+              index={i}
+              text={t.text}
+              position={t.position}
+              kind={t.special ? 'special' : reasoning.has(i) ? 'reasoning' : 'other'}
+              selected={group.length ? group.includes(i) : selected === i}
+              kept={kept.has(i)}
+              tint={tint.get(i)}
+            />
+          ))}
     </div>
   );
 }

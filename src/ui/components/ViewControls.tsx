@@ -4,6 +4,7 @@ import { patchView, useAppStore, type ColorMap } from '../store';
 export function ViewControls() {
   const colorMap = useAppStore((s) => s.view.colorMap);
   const opacity = useAppStore((s) => s.view.opacity);
+  const tokenView = useAppStore((s) => s.view.tokenView);
   const { showMask, showPrediction, predictionThreshold, normalise, fixedMax, combine } = useAppStore(
     (s) => s.view,
   );
@@ -59,6 +60,17 @@ export function ViewControls() {
             />
           </>
         )}
+      </label>
+      <label>
+        tokens{' '}
+        <select
+          value={tokenView}
+          onChange={(e) => patchView({ tokenView: e.target.value as 'pieces' | 'words' })}
+          data-testid="view.token-view"
+        >
+          <option value="pieces">as generated (sub-word pieces)</option>
+          <option value="words">merged into words</option>
+        </select>
       </label>
       <label>
         group map{' '}

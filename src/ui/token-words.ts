@@ -1,0 +1,30 @@
+/**
+ * Generated tokens grouped into words for display, by the rule the spec uses
+ * for the prompt: a token starts a word when its text begins with whitespace
+ * or a boundary marker (Ġ, ▁); special tokens and tokens without letters
+ * stand alone.
+ */
+export interface Segment {
+  indices: number[];
+  text: string;
+}
+
+const BOUNDARY = /^[\sĠĊĉ▁]/u;
+const LETTER = /\p{L}/u;
+
+export function wordSegments(tokens: readonly { text: string; special: boolean }[]): Segment[] {
+  const out: Segment[] = [];
+  let open: Segment | null = null;
+  tokens.forEach((t, i) => {
+    const wordy = !t.special && LETTER.test(t.text.replace(/[ĠĊĉ▁]/gu, ''));
+    if (open && wordy && !BOUNDARY.test(t.text)) {
+      open.indices.push(i);
+      open.text += t.text;
+      return;
+    }
+    const seg = { indices: [i], text: t.text };
+    out.push(seg);
+    open = wordy ? seg : null;
+  });
+  return out;
+}
