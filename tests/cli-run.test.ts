@@ -60,6 +60,24 @@ describe('real run', () => {
     expect(JSON.parse(s.stdout).map).toHaveLength(9);
   });
 
+  it('takes sampling and length flags, and rejects bad ones', () => {
+    const flags = ['--max-tokens', '3', '--temperature', '1.2', '--top-p', '0.9', '--seed', '5'];
+    const a = real('run', join(root, 'a.png'), '--model', pkg, ...flags);
+    expect(a.status).toBe(0);
+    expect(parseTrace(a.stdout).generated).toHaveLength(3);
+    // the same seed, the same tokens
+    const b = real('run', join(root, 'a.png'), '--model', pkg, ...flags);
+    expect(parseTrace(b.stdout).generated.map((t) => t.id)).toEqual(
+      parseTrace(a.stdout).generated.map((t) => t.id),
+    );
+    expect(real('run', join(root, 'a.png'), '--model', pkg, '--top-p', '0').stderr).toMatch(
+      /--top-p 0: expected a number in \(0, 1\]/,
+    );
+    expect(real('run', join(root, 'a.png'), '--model', pkg, '--max-tokens', '0').stderr).toMatch(
+      /--max-tokens 0/,
+    );
+  });
+
   it.each([
     [
       'a non-image file',

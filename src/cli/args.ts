@@ -1,4 +1,5 @@
 import { withDefaults, type LayerRange, type RealSettings } from '../real';
+import type { GenerateOptions } from '../workers/engine/generate';
 
 /** Bad command-line input: the CLI prints the message on one line and exits 2. */
 export class UsageError extends Error {
@@ -56,3 +57,37 @@ export const METHOD_OPTIONS = {
   k: { type: 'string' },
   layers: { type: 'string' },
 } as const;
+
+export const GENERATION_OPTIONS = {
+  question: { type: 'string' },
+  'max-tokens': { type: 'string' },
+  temperature: { type: 'string' },
+  'top-p': { type: 'string' },
+  seed: { type: 'string' },
+} as const;
+
+/** --question, --max-tokens, --temperature, --top-p, --seed for `run` and `eval` (greedy by default). */
+export function generationFromFlags(values: Record<string, string | boolean | undefined>): GenerateOptions {
+  const str = (k: string) => (typeof values[k] === 'string' ? (values[k] as string) : undefined);
+  const out: GenerateOptions = {};
+  const q = str('question');
+  if (q !== undefined) out.question = q;
+  const m = str('max-tokens');
+  if (m !== undefined) out.maxNewTokens = wholeAtLeastOne('--max-tokens', m);
+  const t = str('temperature');
+  const p = str('top-p');
+  const seed = str('seed');
+  const sampling: NonNullable<GenerateOptions['sampling']> = {};
+  if (t !== undefined) sampling.temperature = finiteNonNegative('--temperature', t);
+  if (p !== undefined) {
+    const v = finiteNonNegative('--top-p', p);
+    if (v <= 0 || v > 1) throw new UsageError(`--top-p ${p}: expected a number in (0, 1]`);
+    sampling.topP = v;
+  }
+  if (seed !== undefined) {
+    if (!/^\d+$/.test(seed)) throw new UsageError(`--seed ${seed}: expected a whole number ≥ 0`);
+    sampling.seed = Number(seed);
+  }
+  if (Object.keys(sampling).length) out.sampling = sampling;
+  return out;
+}

@@ -1,6 +1,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { evaluate, serializeTrace, type EvalItem, type EvalReport, type RealSettings } from '../real';
+import type { GenerateOptions } from '../workers/engine/generate';
 import { pngDataUrl, readImageFile } from './image-file';
 import { formatReport } from './report-table';
 import { loadModelDir, runToTrace } from './run-model';
@@ -44,6 +45,7 @@ export async function evalCommand(
   settings: RealSettings,
   tracesOut: string | undefined,
   progress: (done: number, total: number, id: string) => void,
+  options: GenerateOptions = {},
 ): Promise<{ report: EvalReport; table: string; json: string }> {
   const entries = readIndex(dir);
   const model = await loadModelDir(modelDir);
@@ -52,7 +54,7 @@ export async function evalCommand(
   try {
     for (const [i, e] of entries.entries()) {
       const image = readImageFile(join(dir, e.image));
-      const trace = await runToTrace(model, image);
+      const trace = await runToTrace(model, image, options);
       trace.label = e.label;
       let mask: Uint8Array | null = null;
       if (e.mask) {

@@ -4,7 +4,13 @@
  * to standard error; bad input exits 2 with a one-line message.
  */
 import { parseArgs } from 'node:util';
-import { METHOD_OPTIONS, UsageError, settingsFromFlags } from './args';
+import {
+  GENERATION_OPTIONS,
+  METHOD_OPTIONS,
+  UsageError,
+  generationFromFlags,
+  settingsFromFlags,
+} from './args';
 import { evalCommand } from './eval-command';
 import { evalTracesCommand } from './eval-traces-command';
 import { runCommand } from './run-command';
@@ -12,9 +18,10 @@ import { scoreCommand } from './score-command';
 
 const USAGE = `usage:
   real score TRACE.json [--alpha A] [--beta B] [--k K] [--layers FROM:TO]
-  real run IMAGE --model DIR [--out TRACE.json]
-  real eval DIR --model DIR [--traces OUTDIR] [--alpha A] [--beta B] [--k K] [--layers FROM:TO]
-  real eval-traces DIR [--alpha A] [--beta B] [--k K] [--layers FROM:TO]`;
+  real run IMAGE --model DIR [--out TRACE.json] [GENERATION]
+  real eval DIR --model DIR [--traces OUTDIR] [GENERATION] [--alpha A] [--beta B] [--k K] [--layers FROM:TO]
+  real eval-traces DIR [--alpha A] [--beta B] [--k K] [--layers FROM:TO]
+GENERATION: [--question TEXT] [--max-tokens N] [--temperature T] [--top-p P] [--seed S] (greedy by default)`;
 
 function oneLine(message: string): string {
   return message.replace(/\s*\n\s*/g, ' ');
@@ -43,6 +50,7 @@ export async function main(argv: string[]): Promise<number> {
         args: rest,
         options: {
           ...METHOD_OPTIONS,
+          ...GENERATION_OPTIONS,
           model: { type: 'string' },
           out: { type: 'string' },
           traces: { type: 'string' },
@@ -54,6 +62,7 @@ export async function main(argv: string[]): Promise<number> {
       throw new UsageError((e as Error).message, { cause: e });
     }
     const settings = settingsFromFlags(parsed.values);
+    const generation = generationFromFlags(parsed.values);
     const [target, ...extra] = parsed.positionals;
     if (target === undefined || extra.length > 0)
       throw new UsageError(`${command}: expected one path\n${USAGE}`);
@@ -67,7 +76,7 @@ export async function main(argv: string[]): Promise<number> {
         process.stdout.write(`${scoreCommand(target, settings)}\n`);
         return 0;
       case 'run': {
-        const json = await runCommand(target, model(), parsed.values.out, err);
+        const json = await runCommand(target, model(), parsed.values.out, err, generation);
         if (json) process.stdout.write(`${json}\n`);
         return 0;
       }

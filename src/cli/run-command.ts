@@ -1,5 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { serializeTrace } from '../real';
+import type { GenerateOptions } from '../workers/engine/generate';
 import { pngDataUrl, readImageFile } from './image-file';
 import { loadModelDir, runToTrace } from './run-model';
 
@@ -9,11 +10,12 @@ export async function runCommand(
   modelDir: string,
   out: string | undefined,
   log: (s: string) => void,
+  options: GenerateOptions = {},
 ) {
   const image = readImageFile(imagePath);
   const model = await loadModelDir(modelDir);
   try {
-    const trace = await runToTrace(model, image);
+    const trace = await runToTrace(model, image, options);
     trace.image = pngDataUrl(image);
     const text = trace.generated.map((t) => t.text).join('');
     log(`${model.manifest.name} on ${model.backend}: ${text.trim()}`);

@@ -3,6 +3,7 @@ import { AblationGrid } from './components/AblationGrid';
 import { AttentionView } from './components/AttentionView';
 import { BackendBadge } from './components/BackendBadge';
 import { CgroPanel } from './components/CgroPanel';
+import { GenerationPanel } from './components/GenerationPanel';
 import { EvalPanel } from './components/EvalPanel';
 import { ExportButtons } from './components/ExportButtons';
 import { BUILT_IN_MODEL, ModelPanel } from './components/ModelPanel';
@@ -23,7 +24,6 @@ if (new URLSearchParams(location.search).has('bench'))
   (window as unknown as { __realStore: unknown }).__realStore = useAppStore;
 
 export function App() {
-  const question = useAppStore((s) => s.model.info?.question);
   useEffect(() => {
     void probeWebGpu();
     // The first screen is never empty: the built-in model loads at once (no download from outside).
@@ -43,9 +43,7 @@ export function App() {
           <EvalPanel />
         </aside>
         <section className="center">
-          <p className="question" data-testid="prompt.question">
-            Prompt: <q>{question ?? 'Are there any defects or anomalies in the image?'}</q>
-          </p>
+          <GenerationPanel />
           <RunStatus />
           <AttentionView />
           <ViewControls />

@@ -2,7 +2,7 @@ import * as Comlink from 'comlink';
 import type { Trace } from '../real';
 import { TraceBuilder } from '../workers/engine/assemble';
 import type { RunEvent } from '../workers/engine/events';
-import type { ImageInput, InferenceApi, ModelSource } from '../workers/inference-api';
+import type { ImageInput, InferenceApi, ModelSource, RunRequest } from '../workers/inference-api';
 import type { LoadProgress } from '../workers/package/load';
 import type { Backend } from '../workers/runtime/ort-types';
 import { patchModel, patchRun, patchView, useAppStore } from './store';
@@ -78,13 +78,23 @@ export async function loadModel(
 }
 
 /** A run that does not touch the view (evaluation over a set); resolves to its trace. */
+/** The run request from the generation settings (the fixed question unless the user changed it). */
+function request(): RunRequest {
+  const g = useAppStore.getState().generation;
+  return {
+    ...(g.question !== null ? { question: g.question } : {}),
+    ...(g.maxNewTokens !== null ? { maxNewTokens: g.maxNewTokens } : {}),
+    sampling: { temperature: g.temperature, topP: g.topP, seed: g.seed },
+  };
+}
+
 export async function runQuietly(image: ImageInput, signal: { aborted: boolean }): Promise<Trace | null> {
   const builder = new TraceBuilder();
   const onEvent = Comlink.proxy((e: RunEvent) => {
     builder.add(e);
     if (signal.aborted) void api?.cancel();
   });
-  const reason = await client().generate(image, {}, onEvent);
+  const reason = await client().generate(image, request(), onEvent);
   return reason === 'cancelled' ? null : builder.trace;
 }
 
@@ -111,7 +121,7 @@ export async function runImage(
   try {
     await client().generate(
       image,
-      {},
+      request(),
       Comlink.proxy((e: RunEvent) => {
         builder.add(e);
         if (e.type === 'start') {

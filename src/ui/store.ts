@@ -59,8 +59,19 @@ export interface ViewSlice {
   predictionThreshold: number;
 }
 
+/** How the next run generates: the question (the fixed one by default) and sampling. */
+export interface GenerationSlice {
+  /** null: the model's own question (the spec's fixed one). */
+  question: string | null;
+  maxNewTokens: number | null;
+  temperature: number;
+  topP: number;
+  seed: number;
+}
+
 interface AppState {
   gpu: GpuStatus;
+  generation: GenerationSlice;
   model: ModelSlice;
   run: RunSlice;
   view: ViewSlice;
@@ -97,8 +108,17 @@ const initialRun = (): RunSlice => ({
   version: 0,
 });
 
+const initialGeneration = (): GenerationSlice => ({
+  question: null,
+  maxNewTokens: null,
+  temperature: 0,
+  topP: 1,
+  seed: 0,
+});
+
 export const useAppStore = create<AppState>(() => ({
   gpu: { state: 'checking' },
+  generation: initialGeneration(),
   model: initialModel(),
   run: initialRun(),
   view: initialView(),
@@ -121,6 +141,10 @@ export function patchRun(p: Partial<RunSlice>): void {
 
 export function patchView(p: Partial<ViewSlice>): void {
   set({ view: { ...get().view, ...p } });
+}
+
+export function patchGeneration(p: Partial<GenerationSlice>): void {
+  set({ generation: { ...get().generation, ...p } });
 }
 
 export function patchSettings(p: Partial<RealSettings>): void {
@@ -157,5 +181,5 @@ export function toggleExcludedCell(cell: number): void {
 
 /** For tests: back to a fresh store. */
 export function resetStore(): void {
-  set({ model: initialModel(), run: initialRun(), view: initialView() });
+  set({ model: initialModel(), run: initialRun(), view: initialView(), generation: initialGeneration() });
 }
