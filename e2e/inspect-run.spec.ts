@@ -86,6 +86,12 @@ test('run a sample, watch tokens stream, inspect tokens, change α, save, reopen
   await page.getByTestId('settings.beta').fill('0.5');
   await expect.poll(async () => differs(await inspector.canvasPixels(), realMap)).toBe(0);
 
+  // Threshold rules are settings too; the CGRO panel shows the top tokens' supports.
+  await page.getByTestId('settings.tau-t').selectOption('fixed');
+  await expect(page.getByTestId('scores.thresholds')).toContainText('τ_t = 0.5000');
+  await page.getByTestId('settings.tau-t').selectOption('median');
+  await expect(page.getByTestId('cgro.supports').locator('svg').first()).toBeVisible();
+
   // Save the run, reload the page (no model), open the trace: the same tokens and the same map.
   await inspector.token(3).click();
   await page.mouse.move(0, 0);

@@ -26,6 +26,16 @@ export function CgroPanel() {
           ))}
         </p>
       )}
+      {c.supports.length > 0 && (
+        <div className="supports" data-testid="cgro.supports">
+          {c.supports.map((sup, k) => (
+            <figure key={k}>
+              <SupportGrid cells={sup} rows={trace.grid.rows} cols={trace.grid.cols} />
+              <figcaption>{trace.generated[c.topK[k]].text.trim()}</figcaption>
+            </figure>
+          ))}
+        </div>
+      )}
       <p>
         Jaccard of their supports J = <strong data-testid="cgro.jaccard">{c.jaccard.toFixed(3)}</strong>
         {c.topK.length < 2 && ' (fewer than two weighted tokens)'}
@@ -44,5 +54,22 @@ export function CgroPanel() {
         (δ1 = {s.delta1}, δ2 = {s.delta2})
       </span>
     </section>
+  );
+}
+
+/** A token's support: the grid cells above its 95th percentile, filled. */
+function SupportGrid({ cells, rows, cols }: { cells: boolean[]; rows: number; cols: number }) {
+  const size = 72;
+  const w = size / cols;
+  const h = size / rows;
+  return (
+    <svg width={size} height={size} className="support-grid">
+      <rect width={size} height={size} fill="#f2f4f7" />
+      {cells.map((on, i) =>
+        on ? (
+          <rect key={i} x={(i % cols) * w} y={Math.floor(i / cols) * h} width={w} height={h} fill="#c0392b" />
+        ) : null,
+      )}
+    </svg>
   );
 }

@@ -1,4 +1,4 @@
-import { layerCount } from '../../real';
+import { layerCount, type ThresholdRule as Rule } from '../../real';
 import { patchSettings, patchView, useAppStore, type TintBy } from '../store';
 
 /** The method's settings, live: α, β, k, layers, row reading, anomaly words. Defaults are the spec's. */
@@ -73,6 +73,18 @@ export function SettingsPanel() {
           </span>
         </label>
       )}
+      <ThresholdRule
+        label="τ_t (threshold on Ŝ_T)"
+        rule={s.tauT}
+        onChange={(tauT) => patchSettings({ tauT })}
+        testId="settings.tau-t"
+      />
+      <ThresholdRule
+        label="τ_i (threshold on Ŝ_I)"
+        rule={s.tauI}
+        onChange={(tauI) => patchSettings({ tauI })}
+        testId="settings.tau-i"
+      />
       <label>
         token’s row{' '}
         <select
@@ -107,5 +119,52 @@ export function SettingsPanel() {
         </select>
       </label>
     </section>
+  );
+}
+
+/** A threshold rule: the spec's median or knee, the mean, or a fixed value. */
+function ThresholdRule({
+  label,
+  rule,
+  onChange,
+  testId,
+}: {
+  label: string;
+  rule: Rule;
+  onChange: (r: Rule) => void;
+  testId: string;
+}) {
+  return (
+    <label>
+      {label}
+      <span className="pair">
+        <select
+          value={rule.rule}
+          onChange={(e) => {
+            const r = e.target.value as Rule['rule'];
+            onChange(r === 'fixed' ? { rule: 'fixed', value: 0.5 } : { rule: r });
+          }}
+          data-testid={testId}
+        >
+          <option value="median">median</option>
+          <option value="knee">knee (max curvature)</option>
+          <option value="mean">mean</option>
+          <option value="fixed">fixed</option>
+        </select>
+        {rule.rule === 'fixed' && (
+          <input
+            type="number"
+            min={0}
+            max={1}
+            step={0.05}
+            value={rule.value}
+            onChange={(e) =>
+              onChange({ rule: 'fixed', value: Math.min(1, Math.max(0, Number(e.target.value) || 0)) })
+            }
+            style={{ width: '5em' }}
+          />
+        )}
+      </span>
+    </label>
   );
 }
