@@ -125,3 +125,11 @@ test('images of 1×1 and 10000×10000 pixels get a clear message, and the worker
   await inspector.runSample();
   await expect(page.getByTestId('run.error')).toHaveCount(0);
 });
+
+test('a model package loads from a local folder the user picks', async ({ inspector, page }) => {
+  await inspector.open('?autoload=0&backend=wasm');
+  await page.getByTestId('model.files').setInputFiles(PKG);
+  await inspector.waitForModel();
+  await expect(page.getByTestId('model.name')).toContainText('real-demo-v1');
+  await inspector.runSample();
+});
