@@ -12,6 +12,26 @@ export function valueRange(map: ArrayLike<number>): [number, number] {
   return [lo, hi];
 }
 
+/** The image's pixels at a size, kept so a redraw does not read the canvas back. */
+const basePixels = new WeakMap<HTMLImageElement, Map<number, Uint8ClampedArray>>();
+
+function imageAt(image: HTMLImageElement | null, size: number): Uint8ClampedArray {
+  if (!image) return new Uint8ClampedArray(size * size * 4);
+  let bySize = basePixels.get(image);
+  if (!bySize) basePixels.set(image, (bySize = new Map()));
+  let px = bySize.get(size);
+  if (!px) {
+    const c = document.createElement('canvas');
+    c.width = c.height = size;
+    const ctx = c.getContext('2d', { willReadFrequently: true })!;
+    ctx.imageSmoothingEnabled = true;
+    ctx.drawImage(image, 0, 0, size, size);
+    px = ctx.getImageData(0, 0, size, size).data;
+    bySize.set(size, px);
+  }
+  return px;
+}
+
 /**
  * Paints the image, then the grid map over it: bilinear upsampling, colours
  * over [lo, hi] (min–max of the map unless a fixed range is given), blended
@@ -27,25 +47,26 @@ export function drawMap(
   opacity: number,
   range: [number, number] | null = map ? valueRange(map) : null,
 ): void {
-  ctx.clearRect(0, 0, size, size);
-  if (image) {
-    ctx.imageSmoothingEnabled = true;
-    ctx.drawImage(image, 0, 0, size, size);
+  const base = imageAt(image, size);
+  const out = new ImageData(size, size);
+  const d = out.data;
+  if (!map || !range) {
+    d.set(base);
+    if (!image) d.fill(0);
+    ctx.putImageData(out, 0, 0);
+    return;
   }
-  if (!map || !range) return;
   const heat = resizeBilinear(map, grid.rows, grid.cols, size, size);
   const colors = lut(colorMap);
-  const pixels = ctx.getImageData(0, 0, size, size);
-  const d = pixels.data;
   const [lo, hi] = range;
-  const span = hi - lo;
-  for (let i = 0; i < heat.length; i++) {
-    const t = span > 0 ? (heat[i] - lo) / span : 0;
-    const k = Math.max(0, Math.min(255, Math.round(t * 255))) * 3;
-    d[i * 4] = d[i * 4] * (1 - opacity) + colors[k] * opacity;
-    d[i * 4 + 1] = d[i * 4 + 1] * (1 - opacity) + colors[k + 1] * opacity;
-    d[i * 4 + 2] = d[i * 4 + 2] * (1 - opacity) + colors[k + 2] * opacity;
-    d[i * 4 + 3] = 255;
+  const scale = hi > lo ? 255 / (hi - lo) : 0;
+  const keep = 1 - opacity;
+  for (let i = 0, j = 0; i < heat.length; i++, j += 4) {
+    const k = Math.max(0, Math.min(255, Math.round((heat[i] - lo) * scale))) * 3;
+    d[j] = base[j] * keep + colors[k] * opacity;
+    d[j + 1] = base[j + 1] * keep + colors[k + 1] * opacity;
+    d[j + 2] = base[j + 2] * keep + colors[k + 2] * opacity;
+    d[j + 3] = 255;
   }
-  ctx.putImageData(pixels, 0, 0);
+  ctx.putImageData(out, 0, 0);
 }

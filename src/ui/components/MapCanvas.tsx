@@ -1,4 +1,4 @@
-import { useEffect, useRef } from 'react';
+import { useLayoutEffect, useRef } from 'react';
 import { drawMap } from '../draw-map';
 import { useAppStore } from '../store';
 import { useImage } from '../use-image';
@@ -21,7 +21,8 @@ export function MapCanvas({
   const grid = useAppStore((s) => s.run.trace?.grid);
   const colorMap = useAppStore((s) => s.view.colorMap);
   const opacity = useAppStore((s) => s.view.opacity);
-  useEffect(() => {
+  // A layout effect draws before the browser paints, not a frame later.
+  useLayoutEffect(() => {
     const ctx = canvas.current?.getContext('2d', { willReadFrequently: true });
     if (!ctx || !grid) return;
     drawMap(ctx, size, image, map, grid, colorMap, opacity, range ?? undefined);
