@@ -55,7 +55,8 @@ describe('real score', () => {
     expect(a.tokens[1].weight).toBeCloseTo(0.8, 6);
     expect(a.map[0]).toBeCloseTo(0.6, 6);
     const k1 = JSON.parse(real('score', HAND, '--k', '1').stdout);
-    expect(k1.consistency.topK).toEqual([1]);
+    // one top token with two weighted ones: ∩ = ∪ = its support {(0,0)}, so J = 1
+    expect(k1.consistency).toEqual({ topK: [1], jaccard: 1 });
     const l0 = JSON.parse(real('score', HAND, '--layers', '0:0').stdout);
     expect(l0.map[0]).toBeCloseTo(2 * 0.5873636994, 6);
     const l1 = JSON.parse(real('score', HAND, '--layers', '1:1').stdout);

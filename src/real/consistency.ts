@@ -22,9 +22,9 @@ export function support(map: ArrayLike<number>, p: number): boolean[] {
   return Array.from(map, (v) => v > t);
 }
 
-/** J = |∩ Ω_r| / |∪ Ω_r|; 0 when the union is empty or there are fewer than two supports. */
+/** J = |∩ Ω_r| / |∪ Ω_r|; 0 when the union is empty (or there is no support at all). */
 export function jaccard(supports: readonly boolean[][]): number {
-  if (supports.length < 2) return 0;
+  if (supports.length === 0) return 0;
   let inter = 0;
   let union = 0;
   for (let i = 0; i < supports[0].length; i++) {
