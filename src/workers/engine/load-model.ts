@@ -23,7 +23,7 @@ export async function loadModel(
   onProgress?: (p: LoadProgress) => void,
 ): Promise<LoadedModel> {
   const pkg = await loadPackage(reader, onProgress);
-  const codec = new TextCodec(pkg.files.tokenizer, pkg.manifest);
+  const codec = new TextCodec(pkg.files.tokenizer, pkg.manifest, pkg.files.tokenizerConfig);
   const adapter = adapterFor(pkg.manifest, codec);
   // Fail on a tokenizer that lacks the manifest's tokens before any session exists.
   for (const t of [

@@ -10,14 +10,20 @@ export class TextCodec {
   constructor(
     tokenizerJson: Uint8Array,
     private manifest: ModelManifest,
+    tokenizerConfig?: Uint8Array,
   ) {
-    let json: object;
-    try {
-      json = JSON.parse(new TextDecoder().decode(tokenizerJson));
-    } catch (e) {
-      throw new Error(`tokenizer.json is not JSON (${(e as Error).message})`, { cause: e });
-    }
-    this.tokenizer = new Tokenizer(json, {});
+    const parse = (bytes: Uint8Array, name: string): object => {
+      try {
+        return JSON.parse(new TextDecoder().decode(bytes));
+      } catch (e) {
+        throw new Error(`${name} is not JSON (${(e as Error).message})`, { cause: e });
+      }
+    };
+    const json = parse(tokenizerJson, 'tokenizer.json');
+    this.tokenizer = new Tokenizer(
+      json,
+      tokenizerConfig ? parse(tokenizerConfig, 'tokenizer_config.json') : {},
+    );
     this.template = new Template(manifest.prompt.chatTemplate);
   }
 

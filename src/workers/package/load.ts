@@ -1,4 +1,12 @@
-import { FILE_KEYS, ManifestError, validateManifest, type FileKey, type ModelManifest } from './manifest';
+import {
+  FILE_KEYS,
+  ManifestError,
+  OPTIONAL_FILE_KEYS,
+  validateManifest,
+  type FileKey,
+  type ModelManifest,
+  type RequiredFileKey,
+} from './manifest';
 
 /**
  * Loading a model package from any source (the app's own public/models, a
@@ -34,7 +42,7 @@ export interface PackageReader {
 
 export interface LoadedPackage {
   manifest: ModelManifest;
-  files: Record<FileKey, Uint8Array>;
+  files: Record<RequiredFileKey, Uint8Array> & Partial<Record<FileKey, Uint8Array>>;
   where: string;
 }
 
@@ -98,9 +106,10 @@ export async function loadPackage(
 ): Promise<LoadedPackage> {
   onProgress({ status: 'manifest' });
   const manifest = await readManifest(reader);
-  const files = {} as Record<FileKey, Uint8Array>;
-  for (const key of FILE_KEYS) {
+  const files = {} as LoadedPackage['files'];
+  for (const key of [...FILE_KEYS, ...OPTIONAL_FILE_KEYS]) {
     const spec = manifest.files[key];
+    if (!spec) continue;
     let got = await readOne(reader, spec.path, onProgress, false);
     onProgress({ status: 'verify', file: spec.path });
     let problem = await verify(got.bytes, spec);

@@ -23,6 +23,8 @@ export interface ModelManifest {
     embedTokens: PackageFile;
     decoder: PackageFile;
     tokenizer: PackageFile;
+    /** tokenizer_config.json (e.g. clean_up_tokenization_spaces), when the package has one. */
+    tokenizerConfig?: PackageFile;
   };
   image: {
     width: number;
@@ -49,7 +51,11 @@ export interface ModelManifest {
 }
 
 export const FILE_KEYS = ['visionEncoder', 'embedTokens', 'decoder', 'tokenizer'] as const;
-export type FileKey = (typeof FILE_KEYS)[number];
+export const OPTIONAL_FILE_KEYS = ['tokenizerConfig'] as const;
+export type RequiredFileKey = (typeof FILE_KEYS)[number];
+export type FileKey = RequiredFileKey | (typeof OPTIONAL_FILE_KEYS)[number];
+/** The three ONNX files of a package. */
+export type OnnxFileKey = Exclude<RequiredFileKey, 'tokenizer'>;
 
 /** A manifest that breaks the format; the message names the field. */
 export class ManifestError extends Error {
@@ -94,7 +100,7 @@ export function validateManifest(json: unknown): ModelManifest {
     );
   const files = obj(m.files, 'files');
   const outFiles = {} as ModelManifest['files'];
-  for (const key of FILE_KEYS) {
+  const readFile = (key: FileKey): PackageFile => {
     const f = obj(files[key], `files.${key}`);
     const sha = str(f.sha256, `files.${key}.sha256`);
     if (!/^[0-9a-f]{64}$/.test(sha))
@@ -103,8 +109,10 @@ export function validateManifest(json: unknown): ModelManifest {
     if (path.startsWith('/') || path.split('/').includes('..')) {
       throw new ManifestError(`manifest files.${key}.path: must stay inside the package`);
     }
-    outFiles[key] = { path, sha256: sha, bytes: posInt(f.bytes, `files.${key}.bytes`) };
-  }
+    return { path, sha256: sha, bytes: posInt(f.bytes, `files.${key}.bytes`) };
+  };
+  for (const key of FILE_KEYS) outFiles[key] = readFile(key);
+  for (const key of OPTIONAL_FILE_KEYS) if (files[key] !== undefined) outFiles[key] = readFile(key);
   const image = obj(m.image, 'image');
   const std = triple(image.std, 'image.std');
   if (std.some((s) => s <= 0)) throw new ManifestError('manifest image.std: expected numbers > 0');

@@ -1,4 +1,4 @@
-import type { FileKey, ModelManifest } from '../package/manifest';
+import type { ModelManifest, OnnxFileKey, RequiredFileKey } from '../package/manifest';
 import type { Backend, Ort, OrtSession } from './ort-types';
 
 /**
@@ -21,7 +21,7 @@ export class ModelLoadError extends Error {
   override name = 'ModelLoadError';
 }
 
-const FILE_NAMES: Record<Exclude<FileKey, 'tokenizer'>, string> = {
+const FILE_NAMES: Record<OnnxFileKey, string> = {
   visionEncoder: 'vision_encoder',
   embedTokens: 'embed_tokens',
   decoder: 'decoder_model_merged',
@@ -54,14 +54,19 @@ export function checkDecoderIo(decoder: OrtSession, m: ModelManifest): void {
   }
 }
 
-async function createAll(ort: Ort, files: Record<FileKey, Uint8Array>, m: ModelManifest, backend: Backend) {
+async function createAll(
+  ort: Ort,
+  files: Record<RequiredFileKey, Uint8Array>,
+  m: ModelManifest,
+  backend: Backend,
+) {
   // logSeverityLevel 3: errors only (ORT's node-placement warnings are noise to users).
   const base = {
     executionProviders: [backend],
     graphOptimizationLevel: 'all' as const,
     logSeverityLevel: 3 as const,
   };
-  const create = async (key: Exclude<FileKey, 'tokenizer'>, extra: object = {}) => {
+  const create = async (key: OnnxFileKey, extra: object = {}) => {
     try {
       return await ort.InferenceSession.create(files[key], { ...base, ...extra });
     } catch (e) {
@@ -84,7 +89,7 @@ async function createAll(ort: Ort, files: Record<FileKey, Uint8Array>, m: ModelM
 
 export async function createSessions(
   ort: Ort,
-  files: Record<FileKey, Uint8Array>,
+  files: Record<RequiredFileKey, Uint8Array>,
   manifest: ModelManifest,
   prefer: Backend,
   webgpuAvailable: () => Promise<string | null>,
