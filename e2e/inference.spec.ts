@@ -3,7 +3,12 @@ import { loadModelDir, runToTrace } from '../src/cli/run-model';
 import { decodeImage } from '../src/cli/image-file';
 import { expect, test } from './inspector';
 
-const SAMPLE = '001_brick_scratch';
+// The first golden case: PyTorch's own tokens for this image (tools/demo-model/golden).
+const golden = JSON.parse(readFileSync('tools/demo-model/golden/golden.json', 'utf8'));
+const SAMPLE: string = golden.cases[0].id;
+// Raw pieces ("▁.") against displayed text (" ." reads "." after the tokenizer's clean-up): compare words.
+const words = (ts: string[]) => ts.map((t) => t.replace(/^▁/, '').trim());
+const GOLDEN_WORDS: string[] = words(golden.cases[0].torch.texts);
 
 /** The same image through the same engine in Node (wasm): the reference for both browser backends. */
 async function nodeTokens(): Promise<string[]> {
@@ -33,5 +38,6 @@ test('the demo model runs on WebGPU and answers as the wasm backend does', async
   await inspector.runSample(SAMPLE);
   expect(await inspector.tokenTexts()).toEqual(onWebGpu);
   expect(onWebGpu).toEqual(await nodeTokens());
+  expect(words(onWebGpu)).toEqual(GOLDEN_WORDS);
   await expect(page.getByTestId('run.answer')).toContainText('P(yes)');
 });
