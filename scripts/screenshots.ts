@@ -16,7 +16,7 @@ try {
   await page.goto('http://127.0.0.1:4176/?evalLimit=24');
   await page.getByTestId('model.name').waitFor({ timeout: 180_000 });
   await page.getByTestId('view.prediction').check();
-  await page.locator('[data-testid="samples.item"][data-id="001_brick_scratch"]').click();
+  await page.locator('[data-testid="samples.item"][data-id="007_fabric_stain"]').click();
   await page.locator('[data-testid="run.status"][data-state="done"]').waitFor({ timeout: 180_000 });
   await page.screenshot({ path: 'docs/inspector-real-map.png', fullPage: true });
   // The token that names the defect, if the model wrote one; else the fourth token.
