@@ -2,7 +2,7 @@
 # One command: data -> train (no-mask shipped model + with-mask variant in parallel, then a short
 # text-only run) -> evaluate
 # -> export + int8 quantize -> held-out samples -> golden outputs -> onnxruntime-web checks.
-# Uses Debian's python3-torch / python3-onnx (/usr/bin/python3) and node with /work/main's node_modules.
+# Uses Debian's python3-torch / python3-onnx (/usr/bin/python3) and node with this repo's node_modules.
 # Fixed seeds: training data 1001-1004, dev validation 7, held-out samples 2026, torch seed 0.
 # Training is budgeted by wall-clock (MINUTES, default 40): the learning-rate schedule is a cosine
 # over that budget, so the number of steps depends on the machine's speed.
