@@ -1,4 +1,5 @@
 import { patchGeneration, useAppStore } from '../store';
+import { NumberInput } from './NumberInput';
 
 /** The question (the paper's fixed one by default, editable) and how tokens are chosen. */
 export function GenerationPanel() {
@@ -37,51 +38,42 @@ export function GenerationPanel() {
         <div className="row">
           <label>
             max tokens{' '}
-            <input
-              type="number"
+            <NumberInput
+              value={g.maxNewTokens ?? maxDefault ?? ''}
               min={1}
               max={1024}
-              value={g.maxNewTokens ?? maxDefault ?? ''}
-              onChange={(e) =>
-                patchGeneration({ maxNewTokens: Math.max(1, Math.round(Number(e.target.value)) || 1) })
-              }
-              style={{ width: '5em' }}
+              integer
+              fallback={1}
+              onChange={(maxNewTokens) => patchGeneration({ maxNewTokens })}
             />
           </label>
           <label>
             temperature{' '}
-            <input
-              type="number"
+            <NumberInput
+              value={g.temperature}
               min={0}
               step={0.1}
-              value={g.temperature}
-              onChange={(e) => patchGeneration({ temperature: Math.max(0, Number(e.target.value) || 0) })}
-              style={{ width: '4em' }}
+              fallback={0}
+              width="4em"
               title="0 is greedy"
+              onChange={(temperature) => patchGeneration({ temperature })}
             />
           </label>
           <label>
             top-p{' '}
-            <input
-              type="number"
+            <NumberInput
+              value={g.topP}
               min={0.01}
               max={1}
               step={0.05}
-              value={g.topP}
-              onChange={(e) =>
-                patchGeneration({ topP: Math.min(1, Math.max(0.01, Number(e.target.value) || 1)) })
-              }
-              style={{ width: '4em' }}
+              fallback={1}
+              width="4em"
+              onChange={(topP) => patchGeneration({ topP })}
             />
           </label>
           <label>
             seed{' '}
-            <input
-              type="number"
-              value={g.seed}
-              onChange={(e) => patchGeneration({ seed: Math.round(Number(e.target.value)) || 0 })}
-              style={{ width: '5em' }}
-            />
+            <NumberInput value={g.seed} integer fallback={0} onChange={(seed) => patchGeneration({ seed })} />
           </label>
         </div>
       </details>

@@ -1,5 +1,6 @@
 import { layerCount, type ThresholdRule as Rule } from '../../real';
 import { patchSettings, patchView, useAppStore, type TintBy } from '../store';
+import { NumberInput } from './NumberInput';
 
 /** The method's settings, live: α, β, k, layers, row reading, anomaly words. Defaults are the spec's. */
 export function SettingsPanel() {
@@ -42,12 +43,13 @@ export function SettingsPanel() {
       </label>
       <label>
         top-k for CGRO{' '}
-        <input
-          type="number"
+        <NumberInput
+          value={s.k}
           min={1}
           max={20}
-          value={s.k}
-          onChange={(e) => patchSettings({ k: Math.max(1, Math.round(Number(e.target.value)) || 1) })}
+          integer
+          fallback={1}
+          onChange={(k) => patchSettings({ k })}
         />
       </label>
       {layers > 0 && (
@@ -152,16 +154,13 @@ function ThresholdRule({
           <option value="fixed">fixed</option>
         </select>
         {rule.rule === 'fixed' && (
-          <input
-            type="number"
+          <NumberInput
+            value={rule.value}
             min={0}
             max={1}
             step={0.05}
-            value={rule.value}
-            onChange={(e) =>
-              onChange({ rule: 'fixed', value: Math.min(1, Math.max(0, Number(e.target.value) || 0)) })
-            }
-            style={{ width: '5em' }}
+            fallback={0}
+            onChange={(value) => onChange({ rule: 'fixed', value })}
           />
         )}
       </span>

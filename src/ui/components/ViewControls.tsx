@@ -1,5 +1,6 @@
 import { COLOR_MAPS } from '../colormaps';
 import { patchView, useAppStore, type ColorMap } from '../store';
+import { NumberInput } from './NumberInput';
 
 export function ViewControls() {
   const colorMap = useAppStore((s) => s.view.colorMap);
@@ -50,13 +51,12 @@ export function ViewControls() {
           <>
             {' '}
             0 to{' '}
-            <input
-              type="number"
-              min={0}
-              step={0.01}
+            <NumberInput
               value={fixedMax}
-              onChange={(e) => patchView({ fixedMax: Math.max(1e-6, Number(e.target.value) || 1e-6) })}
-              style={{ width: '5em' }}
+              min={1e-6}
+              step={0.01}
+              fallback={1e-6}
+              onChange={(fixedMax) => patchView({ fixedMax })}
             />
           </>
         )}
@@ -95,16 +95,14 @@ export function ViewControls() {
           data-testid="view.prediction"
         />{' '}
         map above{' '}
-        <input
-          type="number"
+        <NumberInput
+          value={predictionThreshold}
           min={0}
           max={1}
           step={0.05}
-          value={predictionThreshold}
-          onChange={(e) =>
-            patchView({ predictionThreshold: Math.min(1, Math.max(0, Number(e.target.value))) })
-          }
-          style={{ width: '4em' }}
+          fallback={0}
+          width="4em"
+          onChange={(predictionThreshold) => patchView({ predictionThreshold })}
         />{' '}
         (red)
       </label>
