@@ -8,6 +8,8 @@ import {
   layerCount,
   type PreparedTrace,
   type RealScore,
+  type RealSettings,
+  type Trace,
 } from '../real';
 import { useAppStore } from './store';
 
@@ -15,46 +17,85 @@ import { useAppStore } from './store';
  * The method over the current trace, recomputed only when its inputs change:
  * preparing (per-token maps, S_T, S_I) depends on the layers, the row reading
  * and the anomaly words; scoring on α, β, k and the thresholds.
+ *
+ * A dozen components read these. Each keeps its own useMemo, so the work
+ * itself is cached once, here, by the identity of its inputs: the first
+ * component to ask computes, the others get the same result.
  */
-export function usePrepared(): { prepared: PreparedTrace | null; error: string | null } {
-  const trace = useAppStore((s) => s.run.trace);
-  const version = useAppStore((s) => s.run.version);
-  const { layers, rowReading, anomalyWords } = useAppStore((s) => s.view.settings);
-  return useMemo(() => {
-    void version; // tokens stream into the same trace object
+function memoLast<A extends unknown[], R>(fn: (...args: A) => R): (...args: A) => R {
+  let last: { args: A; value: R } | null = null;
+  return (...args: A) => {
+    if (last && args.every((a, i) => Object.is(a, last!.args[i]))) return last.value;
+    const value = fn(...args);
+    last = { args, value };
+    return value;
+  };
+}
+
+const prepareShared = memoLast(
+  (
+    trace: Trace | null,
+    _version: number, // tokens stream into the same trace object
+    layers: RealSettings['layers'],
+    rowReading: RealSettings['rowReading'],
+    anomalyWords: RealSettings['anomalyWords'],
+  ): { prepared: PreparedTrace | null; error: string | null } => {
     if (!trace || trace.generated.length === 0) return { prepared: null, error: null };
     try {
       return { prepared: prepareTrace(trace, { layers, rowReading, anomalyWords }), error: null };
     } catch (e) {
       return { prepared: null, error: (e as Error).message };
     }
-  }, [trace, version, layers, rowReading, anomalyWords]);
+  },
+);
+
+const scoreShared = memoLast((prepared: PreparedTrace | null, settings: RealSettings) =>
+  prepared ? scorePrepared(prepared, settings) : null,
+);
+
+export function usePrepared(): { prepared: PreparedTrace | null; error: string | null } {
+  const trace = useAppStore((s) => s.run.trace);
+  const version = useAppStore((s) => s.run.version);
+  const { layers, rowReading, anomalyWords } = useAppStore((s) => s.view.settings);
+  return useMemo(
+    () => prepareShared(trace, version, layers, rowReading, anomalyWords),
+    [trace, version, layers, rowReading, anomalyWords],
+  );
 }
 
 export function useScore(): RealScore | null {
   const { prepared } = usePrepared();
   const s = useAppStore((st) => st.view.settings);
-  return useMemo(() => (prepared ? scorePrepared(prepared, s) : null), [prepared, s]);
+  return useMemo(() => scoreShared(prepared, s), [prepared, s]);
 }
 
-/** The grid map of one generated token (its layer-mean row at the image cells). */
+/** A token's grid map: its layer-mean row at the image cells; null when it cannot be read. */
+function tokenGridMap(
+  trace: Trace,
+  index: number,
+  s: Pick<RealSettings, 'layers' | 'rowReading'>,
+): Float64Array | null {
+  if (!trace.generated[index]) return null;
+  try {
+    const range = resolveLayers(s.layers, layerCount(trace));
+    return meanAtPositions(
+      rowsForToken(trace, index, s.rowReading),
+      Int32Array.from(trace.imagePositions),
+      range,
+    );
+  } catch {
+    return null;
+  }
+}
+
+/** The grid map of one generated token. */
 export function useTokenMap(index: number | null): Float64Array | null {
   const trace = useAppStore((s) => s.run.trace);
   const version = useAppStore((s) => s.run.version);
   const { layers, rowReading } = useAppStore((s) => s.view.settings);
   return useMemo(() => {
     void version;
-    if (!trace || index === null || !trace.generated[index]) return null;
-    try {
-      const range = resolveLayers(layers, layerCount(trace));
-      return meanAtPositions(
-        rowsForToken(trace, index, rowReading),
-        Int32Array.from(trace.imagePositions),
-        range,
-      );
-    } catch {
-      return null;
-    }
+    return trace && index !== null ? tokenGridMap(trace, index, { layers, rowReading }) : null;
   }, [trace, version, index, layers, rowReading]);
 }
 
@@ -66,19 +107,15 @@ export function useGroupMap(group: number[], combine: 'mean' | 'max'): Float64Ar
   return useMemo(() => {
     void version;
     if (!trace || group.length < 2) return null;
-    try {
-      const range = resolveLayers(layers, layerCount(trace));
-      const cells = Int32Array.from(trace.imagePositions);
-      const maps = group.map((i) => meanAtPositions(rowsForToken(trace, i, rowReading), cells, range));
-      const out = new Float64Array(cells.length);
-      for (let c = 0; c < cells.length; c++) {
-        let v = combine === 'max' ? -Infinity : 0;
-        for (const m of maps) v = combine === 'max' ? Math.max(v, m[c]) : v + m[c] / maps.length;
-        out[c] = v;
-      }
-      return out;
-    } catch {
-      return null;
+    const maps = group.map((i) => tokenGridMap(trace, i, { layers, rowReading }));
+    if (maps.some((m) => m === null)) return null;
+    const cells = trace.imagePositions.length;
+    const out = new Float64Array(cells);
+    for (let c = 0; c < cells; c++) {
+      let v = combine === 'max' ? -Infinity : 0;
+      for (const m of maps) v = combine === 'max' ? Math.max(v, m![c]) : v + m![c] / maps.length;
+      out[c] = v;
     }
+    return out;
   }, [trace, version, group, combine, layers, rowReading]);
 }
