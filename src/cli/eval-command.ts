@@ -1,6 +1,13 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { evaluate, serializeTrace, type EvalItem, type EvalReport, type RealSettings } from '../real';
+import {
+  evaluate,
+  maskFromRgba,
+  serializeTrace,
+  type EvalItem,
+  type EvalReport,
+  type RealSettings,
+} from '../real';
 import type { GenerateOptions } from '../workers/engine/generate';
 import { pngDataUrl, readImageFile } from './image-file';
 import { formatReport } from './report-table';
@@ -64,8 +71,7 @@ export async function evalCommand(
             `${e.mask}: the mask is ${m.width}×${m.height}, the image ${image.width}×${image.height}`,
           );
         }
-        mask = new Uint8Array(m.width * m.height);
-        for (let p = 0; p < mask.length; p++) mask[p] = m.data[p * 4] > 127 ? 1 : 0;
+        mask = maskFromRgba(m.data, m.width * m.height);
         trace.mask = pngDataUrl(m);
       }
       if (tracesOut) {

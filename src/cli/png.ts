@@ -1,3 +1,4 @@
+import { maskFromRgba } from '../real';
 import { PNG } from 'pngjs';
 
 /** Decodes a PNG data URL (as traces carry images and masks) to RGBA pixels. */
@@ -17,7 +18,5 @@ export function decodePngDataUrl(
 
 /** A mask image to 0/1 per pixel: white (red channel > 127) is anomalous. */
 export function maskFromPng(png: { width: number; height: number; data: Uint8Array }): Uint8Array {
-  const out = new Uint8Array(png.width * png.height);
-  for (let i = 0; i < out.length; i++) out[i] = png.data[i * 4] > 127 ? 1 : 0;
-  return out;
+  return maskFromRgba(png.data, png.width * png.height);
 }

@@ -11,6 +11,7 @@ export * from './reasoning';
 export * from './entropy';
 export * from './attention';
 export * from './map';
+export * from './mask';
 export * from './weights';
 export * from './consistency';
 export * from './metrics';

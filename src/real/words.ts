@@ -32,6 +32,16 @@ function letters(text: string): string {
   return (text.replace(MARKERS, '').match(LETTER) ?? []).join('').toLowerCase();
 }
 
+/** Whether a token's raw text begins a new word (whitespace or a boundary marker first). */
+export function startsWord(text: string): boolean {
+  return BOUNDARY.test(text);
+}
+
+/** Whether a token has any letter (markers aside): tokens without one belong to no word. */
+export function hasLetters(text: string): boolean {
+  return letters(text) !== '';
+}
+
 export function groupWords(tokens: readonly PromptToken[]): PromptWord[] {
   const words: PromptWord[] = [];
   let current: PromptWord | null = null;
@@ -41,7 +51,7 @@ export function groupWords(tokens: readonly PromptToken[]): PromptWord[] {
       current = null;
       return;
     }
-    if (current === null || BOUNDARY.test(token.text)) {
+    if (current === null || startsWord(token.text)) {
       current = { word: '', tokens: [] };
       words.push(current);
     }

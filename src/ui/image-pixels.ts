@@ -1,3 +1,5 @@
+import { maskFromRgba } from '../real';
+
 /** Decoded pixels of an image URL (in the page), e.g. to read a mask. */
 export async function imagePixels(
   url: string,
@@ -19,7 +21,5 @@ export async function imagePixels(
 
 /** 1 where the mask is white (red channel > 127). */
 export function binaryMask(p: { width: number; height: number; data: Uint8ClampedArray }): Uint8Array {
-  const out = new Uint8Array(p.width * p.height);
-  for (let i = 0; i < out.length; i++) out[i] = p.data[i * 4] > 127 ? 1 : 0;
-  return out;
+  return maskFromRgba(p.data, p.width * p.height);
 }

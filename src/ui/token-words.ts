@@ -4,20 +4,19 @@
  * or a boundary marker (Ġ, ▁); special tokens and tokens without letters
  * stand alone.
  */
+import { hasLetters, startsWord } from '../real';
+
 export interface Segment {
   indices: number[];
   text: string;
 }
 
-const BOUNDARY = /^[\sĠĊĉ▁]/u;
-const LETTER = /\p{L}/u;
-
 export function wordSegments(tokens: readonly { text: string; special: boolean }[]): Segment[] {
   const out: Segment[] = [];
   let open: Segment | null = null;
   tokens.forEach((t, i) => {
-    const wordy = !t.special && LETTER.test(t.text.replace(/[ĠĊĉ▁]/gu, ''));
-    if (open && wordy && !BOUNDARY.test(t.text)) {
+    const wordy = !t.special && hasLetters(t.text);
+    if (open && wordy && !startsWord(t.text)) {
       open.indices.push(i);
       open.text += t.text;
       return;
