@@ -52,7 +52,6 @@ export interface ViewSlice {
   colorMap: ColorMap;
   opacity: number;
   tintBy: TintBy;
-  notice: string | null;
   showMask: boolean;
   showPrediction: boolean;
   /** Where the shown map, min–max normalised, is cut for the red prediction contour. */
@@ -90,7 +89,6 @@ export const initialView = (): ViewSlice => ({
   colorMap: 'jet',
   opacity: 0.55,
   tintBy: 'weight',
-  notice: null,
   showMask: true,
   showPrediction: false,
   predictionThreshold: 0.5,

@@ -43,6 +43,4 @@ export interface InferenceApi {
   generate(image: ImageInput, request: RunRequest, onEvent: (e: RunEvent) => void): Promise<StopReason>;
   /** Stops the current run within one token. */
   cancel(): void;
-  /** The decoded image the model saw, as RGBA at its own size (for drawing). */
-  decodeImage(image: ImageInput): Promise<{ width: number; height: number; data: Uint8ClampedArray }>;
 }

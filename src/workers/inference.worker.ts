@@ -92,12 +92,6 @@ const api: InferenceApi = {
   cancel() {
     abort.aborted = true;
   },
-
-  async decodeImage(image) {
-    const rgba = await decode(image);
-    const data = new Uint8ClampedArray(rgba.data);
-    return Comlink.transfer({ width: rgba.width, height: rgba.height, data }, [data.buffer]);
-  },
 };
 
 Comlink.expose(api);
