@@ -7,7 +7,7 @@ import numpy as np
 import torch
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from common import *
-from model import VLM, LAYERS
+from model import load_vlm, LAYERS
 from scipy.ndimage import label as cc_label
 
 ANOM_WORDS = {"defect", "defects", "anomaly", "anomalies", "abnormal", "anomalous"}
@@ -36,10 +36,7 @@ def data_url(a):
 
 
 def load_model(ckpt):
-    m = VLM()
-    m.load_state_dict(torch.load(ckpt, map_location="cpu"))
-    m.eval()
-    return m
+    return load_vlm(ckpt)
 
 
 @torch.no_grad()

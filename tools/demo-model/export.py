@@ -7,7 +7,7 @@ import numpy as np
 import torch
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from common import *
-from model import VLM, LAYERS, HEADS, HD, D
+from model import load_vlm, LAYERS, HEADS, HD, D
 import onnx
 from onnx import numpy_helper, helper, TensorProto
 
@@ -177,7 +177,7 @@ def sha(p):
     return hashlib.sha256(open(p, "rb").read()).hexdigest()
 
 
-def write_package(pkg, extra):
+def write_package(pkg, extra, params):
     tok = tokenizer_json()
     json.dump(tok, open(os.path.join(pkg, "tokenizer.json"), "w"), ensure_ascii=False, indent=1)
     cfg = {"model_max_length": 256, "bos_token": None, "eos_token": "<eos>", "pad_token": "<pad>",
@@ -188,7 +188,7 @@ def write_package(pkg, extra):
              "decoder": "onnx/decoder_model_merged.onnx", "tokenizer": "tokenizer.json",
              "tokenizerConfig": "tokenizer_config.json"}
     man = {"format": "real-model-package", "version": 1, "name": "real-demo-v1", "family": "real-demo",
-           "description": "Tiny demo VLM (0.76 M params) trained from scratch here on synthetic defects over texture photos (no pixel masks used); int8 weights, fp32 activations.",
+           "description": f"Tiny demo VLM ({params / 1e6:.2f} M params) trained from scratch here on synthetic defects over texture photos (no pixel masks used); int8 weights, fp32 activations.",
            "files": {k: {"path": v, "sha256": sha(os.path.join(pkg, v)), "bytes": os.path.getsize(os.path.join(pkg, v))}
                      for k, v in files.items()},
            "image": {"width": IMG, "height": IMG, "rescale": 1 / 255.0, "mean": MEAN, "std": STD,
@@ -219,7 +219,7 @@ if __name__ == "__main__":
     ap.add_argument("--residual", default="", help="comma list of parts (vision,embed,decoder) quantized with a second int8 residual term")
     a = ap.parse_args()
     torch.set_num_threads(1)
-    model = VLM(); model.load_state_dict(torch.load(a.ckpt, map_location="cpu")); model.eval()
+    model = load_vlm(a.ckpt)
     export_fp32(model, a.fp32_dir)
     os.makedirs(os.path.join(a.pkg, "onnx"), exist_ok=True)
     for f in ("vision_encoder", "embed_tokens", "decoder_model_merged"):
@@ -228,5 +228,5 @@ if __name__ == "__main__":
                      residual=part in a.residual.split(","))
         print(f, "quantized tensors:", n, os.path.getsize(os.path.join(a.pkg, "onnx", f + ".onnx")), "bytes")
     extra = json.load(open(a.extra)) if a.extra else {}
-    write_package(a.pkg, extra)
+    write_package(a.pkg, extra, sum(p.numel() for p in model.parameters()))
     print("package written to", a.pkg)

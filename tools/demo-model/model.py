@@ -31,8 +31,27 @@ def pos2d(grid, dim):
     return torch.cat([rows, cols], -1).reshape(grid * grid, dim)
 
 
+class Context(nn.Module):
+    """residual depthwise 3x3 -> GELU -> pointwise block: widens a stem stage's receptive field by
+    one pixel of that stage on each side (local: no mixing beyond neighbouring cells). The
+    pointwise conv starts at zero, so adding the block to a trained stem keeps its function."""
+    def __init__(self, c):
+        super().__init__()
+        self.dw = nn.Conv2d(c, c, 3, 1, 1, groups=c)
+        self.pw = nn.Conv2d(c, c, 1)
+        nn.init.zeros_(self.pw.weight); nn.init.zeros_(self.pw.bias)
+
+    def forward(self, x):
+        return x + self.pw(F.gelu(self.dw(x)))
+
+
+# stem stage index -> channels of the Context block that follows it (48 ch at 48x48, 96 at 24x24):
+# the patch token's receptive field grows from 10 px to 22 px (its 8 px cell and 7 px around it)
+CONTEXT_AFTER = {1: 48, 2: 96}
+
+
 class Vision(nn.Module):
-    def __init__(self):
+    def __init__(self, context=False):
         super().__init__()
         def blk(i, o, k, s, p=0):
             return nn.Sequential(nn.Conv2d(i, o, k, s, p, bias=False), nn.BatchNorm2d(o), nn.GELU())
@@ -43,9 +62,14 @@ class Vision(nn.Module):
         self.register_buffer("pos", pos2d(GRID, D))
         self.pos_scale = nn.Parameter(torch.tensor(1.0))
         self.anom_vec = nn.Parameter(torch.randn(D) * 0.5)
+        self.context = nn.ModuleDict({str(i): Context(c) for i, c in CONTEXT_AFTER.items()}) if context else None
 
     def forward(self, pixel_values):
-        f = self.stem(pixel_values)                      # [b,128,12,12]
+        f = pixel_values
+        for i, stage in enumerate(self.stem):
+            f = stage(f)
+            if self.context is not None and str(i) in self.context:
+                f = self.context[str(i)](f)                  # -> [b,128,12,12] after the last stage
         # per-image deviation of each patch from the image's mean patch (one global statistic;
         # the patch token still carries only its own cell's evidence)
         mu = f.mean((2, 3), keepdim=True)
@@ -122,9 +146,9 @@ class Decoder(nn.Module):
 
 
 class VLM(nn.Module):
-    def __init__(self):
+    def __init__(self, context=False):
         super().__init__()
-        self.vision = Vision()
+        self.vision = Vision(context)
         self.embed = nn.Embedding(len(VOCAB), D)
         self.decoder = Decoder()
         nn.init.normal_(self.embed.weight, std=0.5)
@@ -146,3 +170,11 @@ class VLM(nn.Module):
         pos = torch.arange(s).unsqueeze(0).expand(b, s)
         x = self.embed_sequence(ids, pixel_values)
         return self.decoder(x, attention_mask, pos, self.empty_past(b))
+
+
+def load_vlm(ckpt):
+    """the model a checkpoint holds (with or without the stem's Context blocks), in eval mode"""
+    sd = torch.load(ckpt, map_location="cpu")
+    m = VLM(context=any(k.startswith("vision.context.") for k in sd))
+    m.load_state_dict(sd)
+    return m.eval()

@@ -1,5 +1,6 @@
 """Train real-demo-v1.
 usage: train.py --out DIR --minutes M [--mask-loss W] [--role-loss W] [--threads N] [--seed S]
+                [--context] [--init CKPT]
 Text loss (next-token cross entropy on the target) plus optional, documented auxiliary losses on
 the head- and layer-mean OWN attention rows of the target tokens:
   role loss (no masks; uses only the target text): defect-describing tokens (first '.', and
@@ -28,8 +29,14 @@ ap.add_argument("--threads", type=int, default=2)
 ap.add_argument("--seed", type=int, default=0)
 ap.add_argument("--batch", type=int, default=48)
 ap.add_argument("--lr", type=float, default=2e-3)
+ap.add_argument("--context", action="store_true", help="add the stem's Context blocks (wider receptive field)")
+ap.add_argument("--init", default="", help="continue from this checkpoint (new Context blocks start as identity)")
 args = ap.parse_args()
 torch.set_num_threads(args.threads)
+# Debian's torch 1.13 oneDNN conv/BatchNorm backward now and then returns garbage (stem grads of
+# 1e30 while the grad above them is 1e-4), seen as runs of skipped steps early in training from
+# scratch; the native kernels do not, at the same speed here.
+torch.backends.mkldnn.enabled = False
 torch.manual_seed(args.seed)
 rng = np.random.default_rng(args.seed)
 os.makedirs(args.out, exist_ok=True)
@@ -95,7 +102,11 @@ def batch(idx):
             torch.from_numpy(role_d), torch.from_numpy(role_n), torch.from_numpy(cellm))
 
 
-model = VLM()
+model = VLM(context=args.context)
+if args.init:
+    missing, unexpected = model.load_state_dict(torch.load(args.init, map_location="cpu"), strict=False)
+    assert not unexpected and all(k.startswith("vision.context.") for k in missing), (missing, unexpected)
+    print("continuing from", args.init, "new:", missing, flush=True)
 opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=0.01, betas=(0.9, 0.98))
 budget = args.minutes * 60
 t0 = time.time()
@@ -126,7 +137,9 @@ while True:
         A = torch.stack(probs, 0).mean((0, 2))          # [b,s,T] mean over layers and heads
         img = A[:, :, IMG_START:IMG_END]                 # [b,s,144]
         mass = img.sum(-1, keepdim=True)
-        pimg = img / (mass + 1e-8)
+        # floor the image mass: a row that barely looks at the image would otherwise scale the
+        # gradient by 1/mass and overflow the global grad norm (seen as skipped steps)
+        pimg = img / mass.clamp_min(1e-3)
         ent = -(pimg * torch.log(pimg + 1e-8)).sum(-1) / LOG144   # [b,s] in [0,1]
         sT = A[:, :, ANOM_POS].sum(-1)
         nd = rd.sum().clamp(min=1); nn_ = rn.sum().clamp(min=1)
