@@ -35,10 +35,6 @@ def data_url(a):
     return "data:image/png;base64," + base64.b64encode(png_bytes(a)).decode()
 
 
-def load_model(ckpt):
-    return load_vlm(ckpt)
-
-
 @torch.no_grad()
 def generate(model, px, max_new=32):
     """batched greedy decoding. Returns per image: tokens (incl. <eos>), rows[k] = [L, k_pos+1]
@@ -283,7 +279,7 @@ if __name__ == "__main__":
     ap.add_argument("--n", type=int, default=0)
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
-    model = load_model(a.ckpt)
+    model = load_vlm(a.ckpt)
     imgs, masks, meta, idx = load_set(a.data)
     if a.n:
         imgs, masks, meta = imgs[:a.n], masks[:a.n], meta[:a.n]

@@ -6,12 +6,13 @@ import numpy as np
 import torch
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from common import *
-from evaluate import load_model, load_set, generate
+from evaluate import load_set, generate
+from model import load_vlm
 
 ckpt, samples, out = sys.argv[1:4]
 torch.set_num_threads(1)
 os.makedirs(out, exist_ok=True)
-model = load_model(ckpt)
+model = load_vlm(ckpt)
 imgs, masks, meta, idx = load_set(samples)
 # all samples, batch 1 (same shapes as the ONNX run)
 ref = {}

@@ -1,5 +1,5 @@
 """real-demo-v1: a tiny MLLM shaped like Qwen2-VL's ONNX export.
-vision encoder (local conv stem, BatchNorm, 12x12 patch grid) -> MLP projector -> LayerNorm
+vision encoder (local conv stem, BatchNorm, optional Context blocks, 12x12 patch grid) -> MLP projector -> LayerNorm
 -> + fixed 2-D sinusoidal position -> image tokens; causal pre-LN decoder with KV cache over
 [<user> ; image tokens ; question ; <assistant> ; generated]. Image tokens attend only to
 position 0 and themselves (no mixing across patches); text attends causally to everything."""
@@ -71,7 +71,7 @@ class Vision(nn.Module):
             if self.context is not None and str(i) in self.context:
                 f = self.context[str(i)](f)                  # -> [b,128,12,12] after the last stage
         # per-image deviation of each patch from the image's mean patch (one global statistic;
-        # the patch token still carries only its own cell's evidence)
+        # the patch token still carries only its own neighbourhood's evidence)
         mu = f.mean((2, 3), keepdim=True)
         sd = torch.sqrt(((f - mu) ** 2).mean((2, 3), keepdim=True) + 1e-5)
         dev = (f - mu) / sd
