@@ -136,8 +136,7 @@ describe('the generation engine on a generated tiny VLM', () => {
     const img = image(3);
     const free = await run(img);
     const third = free.tokens[2];
-    const stopAt = [...SPECIAL, ...WORDS.map((x) => (x === '?' ? '?' : `▁${x}`))][third.id];
-    const stopped = await run(img, { stopTokens: [stopAt] });
+    const stopped = await run(img, { stopIds: [third.id] });
     const firstHit = free.tokens.findIndex((t) => t.id === third.id);
     expect(stopped.reason).toBe('stop-token');
     expect(stopped.tokens).toHaveLength(firstHit + 1);

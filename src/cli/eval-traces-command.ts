@@ -1,6 +1,6 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { evaluate, parseTrace, type EvalItem, type EvalReport, type RealSettings } from '../real';
+import { evaluate, parseTrace, traceImageUrl, type EvalItem, type EvalReport, type RealSettings } from '../real';
 import { decodePngDataUrl, maskFromPng } from './png';
 import { formatReport } from './report-table';
 
@@ -29,9 +29,10 @@ export function loadEvalItems(dir: string): EvalItem[] {
       return { trace, label: trace.label, width: png.width, height: png.height, mask: maskFromPng(png) };
     }
     if (trace.label === 1) throw new Error(`${where}: mask: an anomalous image needs its mask`);
-    if (!trace.image)
+    const image = traceImageUrl(trace);
+    if (!image)
       throw new Error(`${where}: image: a normal image without a mask needs its image for the size`);
-    const png = decodePngDataUrl(trace.image, `${where}: image`);
+    const png = decodePngDataUrl(image, `${where}: image`);
     return { trace, label: trace.label, width: png.width, height: png.height, mask: null };
   });
 }

@@ -18,7 +18,7 @@ export async function runCommand(
     const trace = await runToTrace(model, image, options);
     trace.image = pngDataUrl(image);
     const text = trace.generated.map((t) => t.text).join('');
-    log(`${model.manifest.name} on ${model.backend}: ${text.trim()}`);
+    log(`${model.info.name} on ${model.backend}: ${text.trim()}`);
     if (trace.answerProbability !== undefined) log(`P(yes) = ${trace.answerProbability.toFixed(4)}`);
     const json = serializeTrace(trace);
     if (out) {

@@ -20,3 +20,5 @@ export * from './trace-read';
 export * from './trace-write';
 export * from './score';
 export * from './evaluate';
+export * from './answer';
+export * from './float16';

@@ -1,7 +1,7 @@
 import { toPixelValues, type RgbaImage } from '../engine/image';
 import type { TextCodec } from '../engine/text';
 import type { ModelManifest } from '../package/manifest';
-import type { ModelAdapter, PreparedPrompt } from './types';
+import type { ModelAdapter, PreparedRun, RunOptions } from './types';
 
 /**
  * The built-in demo model's family, LLaVA-style: one image placeholder in the
@@ -16,18 +16,8 @@ export class RealDemoAdapter implements ModelAdapter {
     private codec: TextCodec,
   ) {}
 
-  visionInputs(image: RgbaImage) {
+  prepare(image: RgbaImage, options: RunOptions): PreparedRun {
     const { width, height } = this.manifest.image;
-    return {
-      pixel_values: {
-        type: 'float32' as const,
-        data: toPixelValues(image, this.manifest.image),
-        dims: [1, 3, height, width],
-      },
-    };
-  }
-
-  prompt(question: string): PreparedPrompt {
     const imageId = this.codec.id(this.manifest.prompt.imageToken);
     const cells = this.manifest.grid.rows * this.manifest.grid.cols;
     if (this.manifest.prompt.imageTokensPerImage !== cells) {
@@ -35,7 +25,7 @@ export class RealDemoAdapter implements ModelAdapter {
         `manifest prompt.imageTokensPerImage (${this.manifest.prompt.imageTokensPerImage}) differs from grid rows·cols (${cells})`,
       );
     }
-    const raw = this.codec.promptIds(question);
+    const raw = this.codec.promptIds(options.question);
     const slots = raw.filter((id) => id === imageId).length;
     if (slots !== 1)
       throw new Error(`the chat template rendered ${slots} image tokens; this model takes exactly one image`);
@@ -49,12 +39,23 @@ export class RealDemoAdapter implements ModelAdapter {
           ids.push(imageId);
         }
     }
-    return { ids, imagePositions };
-  }
-
-  positionIds(start: number, count: number) {
-    const data = new BigInt64Array(count);
-    for (let i = 0; i < count; i++) data[i] = BigInt(start + i);
-    return { data, dims: [1, count] };
+    return {
+      visionFeeds: {
+        pixel_values: {
+          type: 'float32',
+          data: toPixelValues(image, this.manifest.image),
+          dims: [1, 3, height, width],
+        },
+      },
+      ids,
+      featurePositions: imagePositions,
+      grid: { ...this.manifest.grid },
+      imagePositions,
+      positionIds(start, count) {
+        const data = new BigInt64Array(count);
+        for (let i = 0; i < count; i++) data[i] = BigInt(start + i);
+        return { data, dims: [1, count] };
+      },
+    };
   }
 }

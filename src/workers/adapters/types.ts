@@ -1,17 +1,13 @@
 import type { RgbaImage } from '../engine/image';
 
 /**
- * What differs between model families (the demo model now; Qwen2-VL and
- * SmolVLM later): how an image becomes pixel_values, how the prompt's image
- * placeholder expands and which sequence positions hold which grid cells,
- * and the decoder's position ids. The generation loop is shared.
+ * What differs between model families: how an image becomes the vision
+ * encoder's inputs, how the prompt's image slot expands and which sequence
+ * positions hold which grid cells (the default view, and other views such
+ * as a tiled model's global image), and the decoder's position ids (none,
+ * 1-D, or M-RoPE's three rows with the rope delta while decoding). The
+ * generation loop is shared.
  */
-export interface PreparedPrompt {
-  /** Token ids with the image placeholder expanded. */
-  ids: number[];
-  /** imagePositions[i] = sequence position of grid cell i (row-major). */
-  imagePositions: number[];
-}
 
 export interface TensorSpec<T> {
   data: T;
@@ -23,12 +19,40 @@ export type VisionInput =
   | { type: 'float32'; data: Float32Array; dims: number[] }
   | { type: 'int64'; data: BigInt64Array; dims: number[] };
 
+/** A grid a user can look at: its cells' sequence positions (row-major) and the image region it covers. */
+export interface ViewSpec {
+  name: string;
+  rows: number;
+  cols: number;
+  positions: number[];
+  /** [x0, y0, x1, y1] in the original image's pixels. */
+  box: [number, number, number, number];
+}
+
+/** Everything a run needs from the adapter for one image and question. */
+export interface PreparedRun {
+  visionFeeds: Record<string, VisionInput>;
+  /** Token ids with the image slot expanded. */
+  ids: number[];
+  /** Sequence positions that take the vision encoder's features, in feature order. */
+  featurePositions: number[];
+  /** The default view: the grid ReAL scores, and its cells' positions, row-major. */
+  grid: { rows: number; cols: number };
+  imagePositions: number[];
+  /** Other views (a tiled model's global image and tiles); absent for one-grid models. */
+  views?: ViewSpec[];
+  /** The system prompt and tier used (real-method.md, last section), when the family has tiers. */
+  prompting?: { system: string | null; tier: 1 | 2 | 3 | null };
+  /** Position ids for `count` tokens from sequence position `start`; null when the decoder takes none. */
+  positionIds(start: number, count: number): TensorSpec<BigInt64Array> | null;
+}
+
+export interface RunOptions {
+  question: string;
+  tier?: 1 | 2 | 3 | null;
+}
+
 export interface ModelAdapter {
   readonly family: string;
-  /** The vision encoder's inputs for one image, by input name. */
-  visionInputs(image: RgbaImage): Record<string, VisionInput>;
-  /** The prompt's ids for a question about `image` (a model with dynamic resolution needs its size). */
-  prompt(question: string, image: RgbaImage): PreparedPrompt;
-  /** Position ids for `count` tokens starting at sequence position `start`. */
-  positionIds(start: number, count: number): TensorSpec<BigInt64Array>;
+  prepare(image: RgbaImage, options: RunOptions): PreparedRun;
 }

@@ -1,17 +1,23 @@
-import type { Trace } from '../../real';
+import type { Trace, TraceModelInfo } from '../../real';
 import type { RunEvent, RunTimings, StopReason } from './events';
 
-/** Builds the saved-run trace (trace-format.md v1) from a run's events. */
+/**
+ * Builds the saved-run trace from a run's events: version 2
+ * (trace-format.md) when the model describes itself (`modelInfo`: which
+ * decoder layers the rows come from), else version 1.
+ */
 export class TraceBuilder {
   private t: Trace | null = null;
   stopReason: StopReason | null = null;
   timings: RunTimings | null = null;
 
+  constructor(private modelInfo?: Omit<TraceModelInfo, 'attentionLayers'>) {}
+
   add(e: RunEvent): void {
     if (e.type === 'start') {
       this.t = {
         format: 'real-trace',
-        version: 1,
+        version: this.modelInfo ? 2 : 1,
         model: e.model,
         grid: { ...e.grid },
         imagePositions: e.imagePositions,
@@ -19,6 +25,15 @@ export class TraceBuilder {
         generated: [],
         promptAttention: e.promptAttention,
       };
+      if (this.modelInfo) {
+        this.t.modelInfo = { ...this.modelInfo, attentionLayers: [...e.attentionLayers] };
+        if (e.views?.length) this.t.views = e.views.map((v) => ({ ...v, box: [...v.box] }));
+        if (e.prompting) {
+          // No system prompt (tier "none") is written as an empty object.
+          const { system, tier } = e.prompting;
+          this.t.prompting = { ...(system !== null ? { system } : {}), ...(tier !== null ? { tier } : {}) };
+        }
+      }
       return;
     }
     if (!this.t) throw new Error('a run event came before the run started');
@@ -34,6 +49,7 @@ export class TraceBuilder {
       this.stopReason = e.stopReason;
       this.timings = e.timings;
       if (e.answerProbability !== undefined) this.t.answerProbability = e.answerProbability;
+      if (this.modelInfo) this.t.answer = e.answer;
       this.t.timings = { ...e.timings, stopReason: e.stopReason };
     }
   }

@@ -1,4 +1,5 @@
-import type { TracePromptToken } from '../../real';
+import type { Answer, TracePromptToken } from '../../real';
+import type { ViewSpec } from '../adapters/types';
 import type { Backend } from '../runtime/ort-types';
 
 /**
@@ -13,6 +14,11 @@ export interface RunStart {
   backend: Backend;
   grid: { rows: number; cols: number };
   imagePositions: number[];
+  /** Other views of the image (a tiled model's global image and tiles). */
+  views?: ViewSpec[];
+  prompting?: { system: string | null; tier: 1 | 2 | 3 | null };
+  /** attention[l] rows come from decoder layer attentionLayers[l]. */
+  attentionLayers: number[];
   prompt: TracePromptToken[];
   /** Per-layer rows of the last prompt position: the first token's producing row. */
   promptAttention: Float32Array[];
@@ -34,7 +40,9 @@ export type StopReason = 'stop-token' | 'max-tokens' | 'cancelled';
 export interface RunEnd {
   type: 'end';
   stopReason: StopReason;
-  /** P(yes token) at the answer position, when the model wrote `<answer>`. */
+  /** The answer word as real-method.md reads it; null when there is none (unknown). */
+  answer: Answer;
+  /** P(yes) where the answer word was produced (real-method.md); absent when the answer is unknown. */
   answerProbability?: number;
   timings: RunTimings;
 }

@@ -1,27 +1,33 @@
-import type { ModelAdapter } from '../adapters/types';
-import type { ModelManifest } from '../package/manifest';
+import { readAnswer, yesProbability, type Answer } from '../../real';
+import type { ModelAdapter, PreparedRun } from '../adapters/types';
 import type { Ort, OrtTensor } from '../runtime/ort-types';
-import { attentionOutputName, type Sessions } from '../runtime/sessions';
+import type { Sessions } from '../runtime/sessions';
+import type { DecoderIo } from './decoder-io';
 import type { RunEvent, RunTimings, StopReason } from './events';
 import type { RgbaImage } from './image';
+import { imageFeatures, logitsOfLastPosition } from './outputs';
 import { GREEDY, sample, seededRandom, softmax, type SamplingOptions } from './sampling';
-import type { TextCodec } from './text';
+import { emptyStates, disposeAll } from './states';
 
 /**
  * The generation loop, shared by every model family: image → features;
  * prompt → embeddings with the image features at the image positions;
- * prefill; then one decoder step per token with the KV cache. The decoder
- * returns the LAST query position's attention row, so a token's own row (the
- * spec's default) arrives one step after the token is chosen; after the last
- * token one extra step is run for its row.
+ * prefill; then one decoder step per token, carrying every `present*`
+ * output back as its `past*` input (KV caches that grow, fixed-size
+ * linear-attention states). The decoder returns the LAST query position's
+ * attention row, so a token's own row (the spec's default) arrives one step
+ * after the token is chosen; after the last token one extra step is run for
+ * its row.
  */
 
 export interface GenerateOptions {
   question?: string;
+  /** Prompting tier (real-method.md, last section) for families that have one. */
+  tier?: 1 | 2 | 3 | null;
   maxNewTokens?: number;
   sampling?: Partial<SamplingOptions>;
-  /** Token strings that end the answer (default: the manifest's). */
-  stopTokens?: string[];
+  /** Token ids that end the answer (default: the model's). */
+  stopIds?: number[];
   /** Checked before every decoder call: a cancel takes effect within one token. */
   signal?: { readonly aborted: boolean };
   /**
@@ -29,6 +35,29 @@ export interface GenerateOptions {
    * no rows), to measure what the rows cost.
    */
   skipAttention?: boolean;
+}
+
+/** The text side the loop needs: token text as people read it, and which tokens are special. */
+export interface TokenText {
+  tokenText(ids: readonly number[], i: number): string;
+  isSpecial(id: number): boolean;
+}
+
+/** What the engine knows of the model beyond its sessions. */
+export interface EngineSpec {
+  name: string;
+  io: DecoderIo;
+  stopIds: ReadonlySet<number>;
+  yesIds: readonly number[];
+  noIds: readonly number[];
+  maxNewTokens: number;
+  question: string;
+  /** The most sequence positions the model takes (prompt + generated), when known. */
+  maxPositions?: number;
+}
+
+export class PromptTooLongError extends Error {
+  override name = 'PromptTooLongError';
 }
 
 const now = () => performance.now();
@@ -40,8 +69,8 @@ export class GenerationEngine {
   constructor(
     private ort: Ort,
     private sessions: Sessions,
-    private manifest: ModelManifest,
-    private codec: TextCodec,
+    readonly spec: EngineSpec,
+    private text: TokenText,
     private adapter: ModelAdapter,
   ) {}
 
@@ -49,63 +78,52 @@ export class GenerationEngine {
     return this.sessions.backend;
   }
 
-  private emptyPast(): Record<string, OrtTensor> {
-    const { numLayers, numKeyValueHeads, headDim } = this.manifest.decoder;
-    const past: Record<string, OrtTensor> = {};
-    for (let l = 0; l < numLayers; l++) {
-      for (const kv of ['key', 'value']) {
-        past[`past_key_values.${l}.${kv}`] = new this.ort.Tensor('float32', new Float32Array(0), [
-          1,
-          numKeyValueHeads,
-          0,
-          headDim,
-        ]);
-      }
-    }
-    return past;
-  }
-
-  /** One decoder call: returns the last position's logits and attention rows, and the new cache. */
+  /** One decoder call: returns the last position's logits and attention rows, and the new state. */
   private async decode(
+    run: PreparedRun,
     embeds: OrtTensor,
     start: number,
     count: number,
     past: Record<string, OrtTensor>,
     withAttention = true,
   ) {
+    const io = this.spec.io;
     const total = start + count;
-    const pos = this.adapter.positionIds(start, count);
     const feeds: Record<string, OrtTensor> = {
-      inputs_embeds: embeds,
-      attention_mask: new this.ort.Tensor('int64', new BigInt64Array(total).fill(1n), [1, total]),
-      position_ids: new this.ort.Tensor('int64', pos.data, pos.dims),
+      [io.embedsName]: embeds,
+      [io.maskName]: new this.ort.Tensor('int64', new BigInt64Array(total).fill(1n), [1, total]),
       ...past,
     };
-    const { numLayers } = this.manifest.decoder;
-    const fetches = withAttention
-      ? undefined
-      : ['logits', ...Object.keys(past).map((n) => n.replace('past_key_values', 'present'))];
+    if (io.positionIds) {
+      const pos = run.positionIds(start, count);
+      if (!pos)
+        throw new Error(
+          `the decoder takes ${io.positionIds.name} but the ${this.adapter.family} adapter gives none`,
+        );
+      feeds[io.positionIds.name] = new this.ort.Tensor('int64', pos.data, pos.dims);
+    }
+    if (io.logitsToKeep) feeds[io.logitsToKeep] = new this.ort.Tensor('int64', BigInt64Array.of(1n), []);
+    const fetches = [
+      'logits',
+      ...io.states.map((s) => s.output),
+      ...(withAttention ? io.attentionOutputs : []),
+    ];
     const t0 = now();
-    const out = fetches
-      ? await this.sessions.decoder.run(feeds, fetches)
-      : await this.sessions.decoder.run(feeds);
+    const out = await this.sessions.decoder.run(feeds, fetches);
     this.runMs += now() - t0;
-    const logitsAll = (await out.logits.getData()) as Float32Array;
-    const vocab = out.logits.dims[2];
-    const logits = logitsAll.slice((count - 1) * vocab, count * vocab);
+    const logits = await logitsOfLastPosition(out.logits);
     const rows: Float32Array[] = [];
-    for (let l = 0; withAttention && l < numLayers; l++) {
-      const t = out[attentionOutputName(this.manifest, l)];
-      const data = (await t.getData()) as Float32Array;
-      if (data.length !== total)
-        throw new Error(`decoder_attentions.${l} has ${data.length} values, expected ${total}`);
-      rows.push(Float32Array.from(data));
+    if (withAttention) {
+      for (const name of io.attentionOutputs) {
+        const data = (await out[name].getData()) as Float32Array;
+        if (data.length !== total) throw new Error(`${name} has ${data.length} values, expected ${total}`);
+        rows.push(Float32Array.from(data));
+      }
     }
     const present: Record<string, OrtTensor> = {};
-    for (let l = 0; l < numLayers; l++) {
-      for (const kv of ['key', 'value']) present[`past_key_values.${l}.${kv}`] = out[`present.${l}.${kv}`];
-    }
-    for (const [name, t] of Object.entries(out)) if (!name.startsWith('present.')) t.dispose();
+    for (const s of io.states) present[s.input] = out[s.output];
+    const carried = new Set(io.states.map((s) => s.output));
+    for (const [name, t] of Object.entries(out)) if (!carried.has(name)) t.dispose();
     return { logits, rows, present };
   }
 
@@ -130,16 +148,12 @@ export class GenerationEngine {
     emit: (e: RunEvent) => void,
   ): Promise<StopReason> {
     const t0 = now();
-    const m = this.manifest;
-    const hidden = m.decoder.hiddenSize;
+    const spec = this.spec;
+    const hidden = spec.io.hiddenSize;
     const sampling = { ...GREEDY, ...options.sampling };
     const random = seededRandom(sampling.seed);
-    const stopIds = new Set((options.stopTokens ?? m.generation.stopTokens).map((t) => this.codec.id(t)));
-    const answerId = m.specialTokens.answerStart
-      ? this.codec.tokenizer.token_to_id(m.specialTokens.answerStart)
-      : undefined;
-    const yesId = this.codec.id(m.generation.yesToken);
-    const maxNew = options.maxNewTokens ?? m.generation.maxNewTokens;
+    const stopIds = options.stopIds ? new Set(options.stopIds) : spec.stopIds;
+    const maxNew = options.maxNewTokens ?? spec.maxNewTokens;
     const timings: RunTimings = {
       preprocessMs: 0,
       visionMs: 0,
@@ -149,76 +163,80 @@ export class GenerationEngine {
       totalMs: 0,
     };
 
-    const visionInputs = this.adapter.visionInputs(image);
-    const { ids: promptIds, imagePositions } = this.adapter.prompt(
-      options.question ?? m.prompt.question,
-      image,
-    );
+    const run = this.adapter.prepare(image, {
+      question: options.question ?? spec.question,
+      tier: options.tier,
+    });
+    const promptIds = run.ids;
+    // A prompt the model has no positions for would run on and answer garbage: refuse it first.
+    if (spec.maxPositions !== undefined && promptIds.length + 1 > spec.maxPositions) {
+      throw new PromptTooLongError(
+        `the prompt takes ${promptIds.length} positions and the model has ${spec.maxPositions}; shorten the question`,
+      );
+    }
     timings.preprocessMs = now() - t0;
 
     const tv = now();
-    const vis = await this.sessions.vision.run(
-      Object.fromEntries(
-        Object.entries(visionInputs).map(([name, t]) => [
-          name,
-          t.type === 'float32'
-            ? new this.ort.Tensor('float32', t.data, t.dims)
-            : new this.ort.Tensor('int64', t.data, t.dims),
-        ]),
-      ),
-    );
-    const features = (await vis.image_features.getData()) as Float32Array;
-    vis.image_features.dispose();
-    if (features.length !== imagePositions.length * hidden) {
+    const features = await imageFeatures(this.ort, this.sessions.vision, run.visionFeeds);
+    if (features.length !== run.featurePositions.length * hidden) {
       throw new Error(
-        `vision_encoder gave ${features.length / hidden} image tokens, the grid has ${imagePositions.length}`,
+        `vision_encoder gave ${features.length / hidden} image tokens, the prompt has ${run.featurePositions.length} image positions`,
       );
     }
     timings.visionMs = now() - tv;
 
     const tp = now();
     const embeds = await this.embed(promptIds);
-    imagePositions.forEach((p, cell) =>
+    run.featurePositions.forEach((p, cell) =>
       embeds.set(features.subarray(cell * hidden, (cell + 1) * hidden), p * hidden),
     );
-    let past = this.emptyPast();
+    let past = emptyStates(this.ort, spec.io.states);
     const L = promptIds.length;
-    let step = await this.decode(new this.ort.Tensor('float32', embeds, [1, L, hidden]), 0, L, past);
+    let step = await this.decode(run, new this.ort.Tensor('float32', embeds, [1, L, hidden]), 0, L, past);
     past = step.present;
     timings.prefillMs = now() - tp;
 
-    const imageSet = new Set(imagePositions);
+    const imageSet = new Set(run.featurePositions);
     const prompt = promptIds.flatMap((id, position) =>
-      imageSet.has(position) ? [] : [{ position, text: this.codec.tokenText(promptIds, position) }],
+      imageSet.has(position) ? [] : [{ position, text: this.text.tokenText(promptIds, position) }],
     );
     emit({
       type: 'start',
-      model: m.name,
+      model: spec.name,
       backend: this.sessions.backend,
-      grid: { ...m.grid },
-      imagePositions,
+      grid: { ...run.grid },
+      imagePositions: run.imagePositions,
+      views: run.views,
+      prompting: run.prompting,
+      attentionLayers: spec.io.attentionLayers,
       prompt,
       promptAttention: step.rows,
     });
 
     const ids = [...promptIds];
-    let answerProbability: number | undefined;
+    const texts: { text: string }[] = [];
+    // P(yes) of the distribution each token was drawn from: the answer token's is the run's P(yes).
+    const pYes: number[] = [];
     let reason: StopReason = 'max-tokens';
+    let probs = softmax(step.logits);
     let next = sample(step.logits, sampling, random);
     for (let index = 0; ; index++) {
       if (options.signal?.aborted) {
         reason = 'cancelled';
         break;
       }
+      if (spec.maxPositions !== undefined && ids.length >= spec.maxPositions) break;
       // Feed the chosen token: its own row comes back with the next token's logits.
       const ts = now();
       const id = next;
       const position = ids.length;
       ids.push(id);
+      pYes.push(yesProbability(probs, spec.yesIds, spec.noIds));
       const run0 = this.runMs;
       const e = await this.embed([id]);
       const prev = past;
       step = await this.decode(
+        run,
         new this.ort.Tensor('float32', e, [1, 1, hidden]),
         position,
         1,
@@ -226,18 +244,17 @@ export class GenerationEngine {
         !options.skipAttention,
       );
       const runMs = this.runMs - run0;
-      for (const t of Object.values(prev)) t.dispose();
+      disposeAll(prev);
       past = step.present;
-      if (answerId !== undefined && id === answerId && answerProbability === undefined) {
-        answerProbability = softmax(step.logits)[yesId];
-      }
+      const text = this.text.tokenText(ids, position);
+      texts.push({ text });
       emit({
         type: 'token',
         index,
         id,
-        text: this.codec.tokenText(ids, position),
+        text,
         position,
-        special: this.codec.isSpecial(id),
+        special: this.text.isSpecial(id),
         attention: step.rows,
       });
       timings.stepMs.push(now() - ts);
@@ -247,11 +264,15 @@ export class GenerationEngine {
         break;
       }
       if (index + 1 >= maxNew) break;
+      probs = softmax(step.logits);
       next = sample(step.logits, sampling, random);
     }
-    for (const t of Object.values(past)) t.dispose();
+    disposeAll(past);
     timings.totalMs = now() - t0;
-    emit({ type: 'end', stopReason: reason, answerProbability, timings });
+    const reading = readAnswer(texts);
+    const answer: Answer = reading.answer;
+    const answerProbability = reading.tokenIndex === null ? undefined : pYes[reading.tokenIndex];
+    emit({ type: 'end', stopReason: reason, answer, answerProbability, timings });
     return reason;
   }
 }

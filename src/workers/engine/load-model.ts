@@ -1,20 +1,52 @@
+import { answerWordOf } from '../../real';
 import { adapterFor } from '../adapters';
 import { loadPackage, type LoadProgress, type PackageReader } from '../package/load';
-import type { ModelManifest } from '../package/manifest';
 import type { Backend, Ort } from '../runtime/ort-types';
-import { createSessions, releaseSessions, type Sessions } from '../runtime/sessions';
+import { createSessions, releaseSessions, type ModelGraphs, type Sessions } from '../runtime/sessions';
+import { decoderIoFromManifest } from './decoder-io';
 import { GenerationEngine } from './generate';
 import { TextCodec } from './text';
 
+/** What a loaded model says of itself (the trace's `modelInfo`, and the model panel). */
+export interface LoadedModelInfo {
+  name: string;
+  family: string;
+  /** Repo id, URL or folder the model came from. */
+  source: string;
+  dtype?: string | Record<string, string>;
+  /** Decoder layers that give attention rows (every layer for a plain transformer). */
+  attentionLayers: number[];
+  numDecoderLayers: number;
+  /** The default view's grid, when it does not depend on the image (null for dynamic-resolution models). */
+  grid: { rows: number; cols: number } | null;
+  question: string;
+  /** The vision input size, when fixed. */
+  imageSize: { width: number; height: number } | null;
+  maxNewTokens: number;
+  description?: string;
+}
+
 export interface LoadedModel {
-  manifest: ModelManifest;
+  info: LoadedModelInfo;
   engine: GenerationEngine;
   backend: Backend;
   fallbackReason?: string;
   release(): Promise<void>;
 }
 
-/** Package → verified files → sessions on the preferred backend → an engine. */
+/** Every vocabulary id whose text, normalised as real-method.md says, is `yes` / `no`. */
+export function yesNoIds(vocab: Iterable<[string, number]>) {
+  const yes: number[] = [];
+  const no: number[] = [];
+  for (const [token, id] of vocab) {
+    const w = answerWordOf(token);
+    if (w === 'yes') yes.push(id);
+    else if (w === 'no') no.push(id);
+  }
+  return { yes: yes.sort((a, b) => a - b), no: no.sort((a, b) => a - b) };
+}
+
+/** The demo package: manifest → verified files → sessions on the preferred backend → an engine. */
 export async function loadModel(
   ort: Ort,
   reader: PackageReader,
@@ -23,19 +55,49 @@ export async function loadModel(
   onProgress?: (p: LoadProgress) => void,
 ): Promise<LoadedModel> {
   const pkg = await loadPackage(reader, onProgress);
-  const codec = new TextCodec(pkg.files.tokenizer, pkg.manifest, pkg.files.tokenizerConfig);
-  const adapter = adapterFor(pkg.manifest, codec);
+  const m = pkg.manifest;
+  const codec = new TextCodec(pkg.files.tokenizer, m, pkg.files.tokenizerConfig);
+  const adapter = adapterFor(m, codec);
   // Fail on a tokenizer that lacks the manifest's tokens before any session exists.
-  for (const t of [
-    pkg.manifest.prompt.imageToken,
-    pkg.manifest.generation.yesToken,
-    ...pkg.manifest.generation.stopTokens,
-  ])
-    codec.id(t);
-  const sessions: Sessions = await createSessions(ort, pkg.files, pkg.manifest, prefer, webgpuAvailable);
+  for (const t of [m.prompt.imageToken, m.generation.yesToken, ...m.generation.stopTokens]) codec.id(t);
+  const io = decoderIoFromManifest(m);
+  const graphs: ModelGraphs = {
+    vision: { name: m.files.visionEncoder.path, bytes: pkg.files.visionEncoder },
+    embed: { name: m.files.embedTokens.path, bytes: pkg.files.embedTokens },
+    decoder: { name: m.files.decoder.path, bytes: pkg.files.decoder },
+  };
+  const sessions: Sessions = await createSessions(ort, graphs, io, prefer, webgpuAvailable);
+  const { yes, no } = yesNoIds(codec.tokenizer.get_vocab(true));
+  const engine = new GenerationEngine(
+    ort,
+    sessions,
+    {
+      name: m.name,
+      io,
+      stopIds: new Set(m.generation.stopTokens.map((t) => codec.id(t))),
+      yesIds: yes,
+      noIds: no,
+      maxNewTokens: m.generation.maxNewTokens,
+      question: m.prompt.question,
+      maxPositions: m.decoder.maxPositions,
+    },
+    codec,
+    adapter,
+  );
   return {
-    manifest: pkg.manifest,
-    engine: new GenerationEngine(ort, sessions, pkg.manifest, codec, adapter),
+    info: {
+      name: m.name,
+      family: m.family,
+      source: reader.where,
+      attentionLayers: io.attentionLayers,
+      numDecoderLayers: io.numDecoderLayers,
+      grid: { ...m.grid },
+      question: m.prompt.question,
+      imageSize: { width: m.image.width, height: m.image.height },
+      maxNewTokens: m.generation.maxNewTokens,
+      description: m.description,
+    },
+    engine,
     backend: sessions.backend,
     fallbackReason: sessions.fallbackReason,
     release: () => releaseSessions(sessions),

@@ -6,6 +6,8 @@
  * a new adapter (src/workers/adapters) reading the same manifest.
  */
 
+import { PackagePathError, packagePath } from './package-path';
+
 export interface PackageFile {
   path: string;
   sha256: string;
@@ -42,6 +44,8 @@ export interface ModelManifest {
     headDim: number;
     hiddenSize: number;
     vocabSize?: number;
+    /** The most sequence positions the decoder takes (prompt + generated). */
+    maxPositions?: number;
     /** Output name of layer l's last-query, head-averaged attention row, with `{layer}` for l. */
     attentionOutput: string;
   };
@@ -105,9 +109,12 @@ export function validateManifest(json: unknown): ModelManifest {
     const sha = str(f.sha256, `files.${key}.sha256`);
     if (!/^[0-9a-f]{64}$/.test(sha))
       throw new ManifestError(`manifest files.${key}.sha256: expected 64 lower-case hex digits`);
-    const path = str(f.path, `files.${key}.path`);
-    if (path.startsWith('/') || path.split('/').includes('..')) {
-      throw new ManifestError(`manifest files.${key}.path: must stay inside the package`);
+    let path: string;
+    try {
+      path = packagePath(str(f.path, `files.${key}.path`), `files.${key}.path`);
+    } catch (e) {
+      if (e instanceof PackagePathError) throw new ManifestError(`manifest ${e.message}`, { cause: e });
+      throw e;
     }
     return { path, sha256: sha, bytes: posInt(f.bytes, `files.${key}.bytes`) };
   };
@@ -150,6 +157,8 @@ export function validateManifest(json: unknown): ModelManifest {
       headDim: posInt(decoder.headDim, 'decoder.headDim'),
       hiddenSize: posInt(decoder.hiddenSize, 'decoder.hiddenSize'),
       vocabSize: decoder.vocabSize === undefined ? undefined : posInt(decoder.vocabSize, 'decoder.vocabSize'),
+      maxPositions:
+        decoder.maxPositions === undefined ? undefined : posInt(decoder.maxPositions, 'decoder.maxPositions'),
       attentionOutput,
     },
     prompt: {

@@ -1,11 +1,11 @@
-import type { ModelManifest, OnnxFileKey, RequiredFileKey } from '../package/manifest';
+import type { DecoderIo } from '../engine/decoder-io';
 import type { Backend, Ort, OrtSession } from './ort-types';
 
 /**
  * Creating the model's three sessions on a backend: WebGPU when asked for and
- * available, else WebAssembly, saying why. On WebGPU the KV cache
- * (`present.*`) stays on the GPU; only logits and the small attention rows
- * are read back.
+ * available, else WebAssembly, saying why. On WebGPU the carried state
+ * (`present*`: KV caches, linear-attention states) stays on the GPU; only
+ * logits and the small attention rows are read back.
  */
 
 export interface Sessions {
@@ -17,80 +17,74 @@ export interface Sessions {
   fallbackReason?: string;
 }
 
+/** One ONNX file and its external data, with the path each initializer names it by. */
+export interface GraphFile {
+  /** The file name, for messages (e.g. onnx/decoder_model_merged_q4.onnx). */
+  name: string;
+  bytes: Uint8Array;
+  externalData?: { path: string; data: Uint8Array }[];
+}
+
+export interface ModelGraphs {
+  vision: GraphFile;
+  embed: GraphFile;
+  decoder: GraphFile;
+}
+
 export class ModelLoadError extends Error {
   override name = 'ModelLoadError';
 }
 
-const FILE_NAMES: Record<OnnxFileKey, string> = {
-  visionEncoder: 'vision_encoder',
-  embedTokens: 'embed_tokens',
-  decoder: 'decoder_model_merged',
-};
-
-function presentNames(m: ModelManifest): string[] {
-  return Array.from({ length: m.decoder.numLayers }, (_, l) => [
-    `present.${l}.key`,
-    `present.${l}.value`,
-  ]).flat();
-}
-
-export function attentionOutputName(m: ModelManifest, layer: number): string {
-  return m.decoder.attentionOutput.replace('{layer}', String(layer));
-}
-
-/** Checks the decoder has every input and output the manifest promises. */
-export function checkDecoderIo(decoder: OrtSession, m: ModelManifest): void {
-  const inputs = ['inputs_embeds', 'attention_mask', 'position_ids'];
-  for (let l = 0; l < m.decoder.numLayers; l++)
-    inputs.push(`past_key_values.${l}.key`, `past_key_values.${l}.value`);
-  const outputs = ['logits', ...presentNames(m)];
-  for (let l = 0; l < m.decoder.numLayers; l++) outputs.push(attentionOutputName(m, l));
+/** Checks the decoder session has every input the engine feeds and every output it reads. */
+export function checkDecoderIo(decoder: OrtSession, io: DecoderIo, file: string): void {
+  const inputs = [io.embedsName, io.maskName, ...io.states.map((s) => s.input)];
+  if (io.positionIds) inputs.push(io.positionIds.name);
+  if (io.logitsToKeep) inputs.push(io.logitsToKeep);
+  const outputs = ['logits', ...io.states.map((s) => s.output), ...io.attentionOutputs];
   const missingIn = inputs.filter((n) => !decoder.inputNames.includes(n));
   const missingOut = outputs.filter((n) => !decoder.outputNames.includes(n));
   if (missingIn.length || missingOut.length) {
     throw new ModelLoadError(
-      `decoder_model_merged.onnx does not match the manifest: missing ${[...missingIn.map((n) => `input ${n}`), ...missingOut.map((n) => `output ${n}`)].slice(0, 4).join(', ')}${missingIn.length + missingOut.length > 4 ? ', …' : ''}`,
+      `${file} does not match the model description: missing ${[...missingIn.map((n) => `input ${n}`), ...missingOut.map((n) => `output ${n}`)].slice(0, 4).join(', ')}${missingIn.length + missingOut.length > 4 ? ', …' : ''}`,
     );
   }
 }
 
-async function createAll(
-  ort: Ort,
-  files: Record<RequiredFileKey, Uint8Array>,
-  m: ModelManifest,
-  backend: Backend,
-) {
+async function createAll(ort: Ort, graphs: ModelGraphs, io: DecoderIo, backend: Backend) {
   // logSeverityLevel 3: errors only (ORT's node-placement warnings are noise to users).
   const base = {
     executionProviders: [backend],
     graphOptimizationLevel: 'all' as const,
     logSeverityLevel: 3 as const,
   };
-  const create = async (key: OnnxFileKey, extra: object = {}) => {
+  const create = async (g: GraphFile, extra: object = {}) => {
     try {
-      return await ort.InferenceSession.create(files[key], { ...base, ...extra });
+      return await ort.InferenceSession.create(g.bytes, {
+        ...base,
+        ...(g.externalData?.length ? { externalData: g.externalData } : {}),
+        ...extra,
+      });
     } catch (e) {
-      throw new ModelLoadError(
-        `${FILE_NAMES[key]}.onnx could not be loaded on ${backend}: ${(e as Error).message}`,
-        { cause: e },
-      );
+      throw new ModelLoadError(`${g.name} could not be loaded on ${backend}: ${(e as Error).message}`, {
+        cause: e,
+      });
     }
   };
   const keepOnGpu =
     backend === 'webgpu'
-      ? Object.fromEntries(presentNames(m).map((n) => [n, 'gpu-buffer' as const]))
+      ? Object.fromEntries(io.states.map((s) => [s.output, 'gpu-buffer' as const]))
       : undefined;
-  const vision = await create('visionEncoder');
-  const embed = await create('embedTokens');
-  const decoder = await create('decoder', keepOnGpu ? { preferredOutputLocation: keepOnGpu } : {});
-  checkDecoderIo(decoder, m);
+  const vision = await create(graphs.vision);
+  const embed = await create(graphs.embed);
+  const decoder = await create(graphs.decoder, keepOnGpu ? { preferredOutputLocation: keepOnGpu } : {});
+  checkDecoderIo(decoder, io, graphs.decoder.name);
   return { vision, embed, decoder };
 }
 
 export async function createSessions(
   ort: Ort,
-  files: Record<RequiredFileKey, Uint8Array>,
-  manifest: ModelManifest,
+  graphs: ModelGraphs,
+  io: DecoderIo,
   prefer: Backend,
   webgpuAvailable: () => Promise<string | null>,
 ): Promise<Sessions> {
@@ -99,15 +93,15 @@ export async function createSessions(
     const unavailable = await webgpuAvailable();
     if (unavailable === null) {
       try {
-        return { ...(await createAll(ort, files, manifest, 'webgpu')), backend: 'webgpu' };
+        return { ...(await createAll(ort, graphs, io, 'webgpu')), backend: 'webgpu' };
       } catch (e) {
-        // A model that does not match its manifest fails on every backend: say so now.
-        if (e instanceof ModelLoadError && /does not match the manifest/.test(e.message)) throw e;
+        // A model that does not match its description fails on every backend: say so now.
+        if (e instanceof ModelLoadError && /does not match the model description/.test(e.message)) throw e;
         fallbackReason = `WebGPU session failed: ${(e as Error).message}`;
       }
     } else fallbackReason = unavailable;
   }
-  return { ...(await createAll(ort, files, manifest, 'wasm')), backend: 'wasm', fallbackReason };
+  return { ...(await createAll(ort, graphs, io, 'wasm')), backend: 'wasm', fallbackReason };
 }
 
 export async function releaseSessions(s: Sessions | null): Promise<void> {
