@@ -10,13 +10,15 @@ export async function runCommand(
   modelDir: string,
   out: string | undefined,
   log: (s: string) => void,
-  options: GenerateOptions = {},
+  { dtype, ...options }: GenerateOptions & { dtype?: string } = {},
 ) {
   const image = readImageFile(imagePath);
-  const model = await loadModelDir(modelDir);
+  const model = await loadModelDir(modelDir, dtype);
   try {
     const trace = await runToTrace(model, image, options);
-    trace.image = pngDataUrl(image);
+    const dataUrl = pngDataUrl(image);
+    // Version 2 keeps the original size beside the pixels (the map is drawn at the image's aspect ratio).
+    trace.image = trace.version === 2 ? { width: image.width, height: image.height, dataUrl } : dataUrl;
     const text = trace.generated.map((t) => t.text).join('');
     log(`${model.info.name} on ${model.backend}: ${text.trim()}`);
     if (trace.answerProbability !== undefined) log(`P(yes) = ${trace.answerProbability.toFixed(4)}`);

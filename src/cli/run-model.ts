@@ -1,14 +1,33 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Trace } from '../real';
+import { parseDtypeRequest } from '../workers/hub';
 import { TraceBuilder } from '../workers/engine/assemble';
 import type { GenerateOptions } from '../workers/engine/generate';
 import type { RgbaImage } from '../workers/engine/image';
 import { loadModel, type LoadedModel } from '../workers/engine/load-model';
+import { loadRepoModel } from '../workers/engine/load-repo-model';
 import { NodeDirReader } from './node-reader';
 import { noWebGpuInNode, nodeOrt } from './node-ort';
+import { NodeFolderSource } from './node-repo-source';
 
-/** The model in Node: onnxruntime-web's wasm backend, the same engine as the browser worker. */
-export async function loadModelDir(dir: string): Promise<LoadedModel> {
-  return loadModel(await nodeOrt(), new NodeDirReader(dir), 'wasm', noWebGpuInNode);
+/**
+ * The model in Node: onnxruntime-web's wasm backend, the same engine as the
+ * browser worker. A folder with manifest.json is a model package (the demo
+ * model); one with config.json is a Hugging Face repo, patched as it loads.
+ */
+export async function loadModelDir(dir: string, dtype?: string): Promise<LoadedModel> {
+  const ort = await nodeOrt();
+  if (!existsSync(join(dir, 'manifest.json')) && existsSync(join(dir, 'config.json'))) {
+    return loadRepoModel(ort, new NodeFolderSource(dir), {
+      prefer: 'wasm',
+      webgpuAvailable: noWebGpuInNode,
+      dtype: dtype === undefined ? undefined : parseDtypeRequest(dtype),
+    });
+  }
+  if (dtype !== undefined)
+    throw new Error(`--dtype applies to a Hugging Face repo; ${dir} is a model package`);
+  return loadModel(ort, new NodeDirReader(dir), 'wasm', noWebGpuInNode);
 }
 
 export async function runToTrace(
@@ -16,7 +35,7 @@ export async function runToTrace(
   image: RgbaImage,
   options: GenerateOptions = {},
 ): Promise<Trace> {
-  const builder = new TraceBuilder();
+  const builder = TraceBuilder.forModel(model.info);
   await model.engine.generate(image, options, (e) => builder.add(e));
   return builder.trace;
 }

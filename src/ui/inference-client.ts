@@ -2,7 +2,13 @@ import * as Comlink from 'comlink';
 import type { Trace } from '../real';
 import { TraceBuilder } from '../workers/engine/assemble';
 import type { RunEvent } from '../workers/engine/events';
-import type { ImageInput, InferenceApi, ModelSource, RunRequest } from '../workers/inference-api';
+import type {
+  ImageInput,
+  InferenceApi,
+  ModelSource,
+  RepoSummary,
+  RunRequest,
+} from '../workers/inference-api';
 import type { LoadProgress } from '../workers/package/load';
 import type { Backend } from '../workers/runtime/ort-types';
 import { patchModel, patchRun, patchView, useAppStore } from './store';
@@ -77,6 +83,19 @@ export async function loadModel(
   }
 }
 
+/** What a repo would download, before it does; throws one line when it is not usable. */
+export async function inspectModel(
+  source: ModelSource,
+  prefer: Backend = preferredBackend(),
+): Promise<RepoSummary> {
+  return client().inspect(source, prefer);
+}
+
+/** Stops a model download; the next load of the same repo resumes it. */
+export function cancelModelLoad(): void {
+  void api?.cancelLoad();
+}
+
 /** A run that does not touch the view (evaluation over a set); resolves to its trace. */
 /** The run request from the generation settings (the fixed question unless the user changed it). */
 function request(): RunRequest {
@@ -88,8 +107,14 @@ function request(): RunRequest {
   };
 }
 
+/** A trace builder that writes version 2 with the loaded model's description. */
+function traceBuilder(): TraceBuilder {
+  const info = useAppStore.getState().model.info;
+  return info ? TraceBuilder.forModel(info) : new TraceBuilder();
+}
+
 export async function runQuietly(image: ImageInput, signal: { aborted: boolean }): Promise<Trace | null> {
-  const builder = new TraceBuilder();
+  const builder = traceBuilder();
   const onEvent = Comlink.proxy((e: RunEvent) => {
     builder.add(e);
     if (signal.aborted) void api?.cancel();
@@ -114,7 +139,7 @@ export async function runImage(
     return;
   }
   const previous = state.run;
-  const builder = new TraceBuilder();
+  const builder = traceBuilder();
   let started = false;
   let version = 0;
   patchRun({ status: 'running', error: null });

@@ -3,44 +3,63 @@
  * this line: the UI imports this file with `import type`.
  */
 import type { RunEvent, StopReason } from './engine/events';
+import type { LoadedModelInfo } from './engine/load-model';
 import type { SamplingOptions } from './engine/sampling';
 import type { LoadProgress } from './package/load';
 import type { Backend } from './runtime/ort-types';
 
+/** The three ONNX components of a VLM export. */
+export type Component = 'vision' | 'embed' | 'decoder';
+/** transformers.js's dtype names, or 'auto' for its defaults on this backend. */
+export type DtypeChoice = 'auto' | 'fp32' | 'fp16' | 'q4' | 'q4f16' | 'quantized' | 'int8' | 'uint8' | 'bnb4';
+export type DtypeChoices = Partial<Record<Component, DtypeChoice>>;
+
 export type ModelSource =
   /** A package folder over HTTP(S): the app's own /models/…, or any URL (kept in Cache Storage). */
   | { kind: 'url'; url: string }
-  /** Files the user picked or dropped. */
-  | { kind: 'files'; files: File[] };
+  /** Files the user picked or dropped: a model package, or a Hugging Face repo folder. */
+  | { kind: 'files'; files: File[]; dtypes?: DtypeChoices }
+  /** A Hugging Face repo id, fetched as `{base}/{repo}/resolve/main/{path}` (a mirror or local server works too). */
+  | { kind: 'hub'; repo: string; base: string; dtypes?: DtypeChoices }
+  /** A Hugging Face repo layout under any base URL. */
+  | { kind: 'repo-url'; url: string; dtypes?: DtypeChoices };
+
+/** What a repo will download, before anything big is fetched. */
+export interface RepoSummary {
+  family: string;
+  dtypes: Record<Component, string>;
+  files: { path: string; bytes: number; cached: boolean }[];
+  totalBytes: number;
+  /** Bytes still to download (files not in the cache). */
+  toDownload: number;
+  attention: { layers: number[]; numDecoderLayers: number; kind: string } | null;
+}
 
 export type ImageInput =
   | { kind: 'blob'; blob: Blob; name: string }
   | { kind: 'rgba'; width: number; height: number; data: Uint8ClampedArray };
 
-export interface ModelInfo {
-  name: string;
-  family: string;
-  description?: string;
+export interface ModelInfo extends LoadedModelInfo {
   backend: Backend;
   /** Why the model is not on WebGPU, when it was asked for. */
   fallbackReason?: string;
-  grid: { rows: number; cols: number };
-  numLayers: number;
-  question: string;
-  imageSize: { width: number; height: number };
-  maxNewTokens: number;
 }
 
 export interface RunRequest {
   question?: string;
+  tier?: 1 | 2 | 3 | null;
   maxNewTokens?: number;
   sampling?: Partial<SamplingOptions>;
 }
 
 export interface InferenceApi {
+  /** Reads a repo's configs and graphs' sizes without downloading weights; throws one line when unusable. */
+  inspect(source: ModelSource, prefer: Backend): Promise<RepoSummary>;
   load(source: ModelSource, prefer: Backend, onProgress: (p: LoadProgress) => void): Promise<ModelInfo>;
   /** Streams the run's events; resolves when it ends. Rows in token events are transferred. */
   generate(image: ImageInput, request: RunRequest, onEvent: (e: RunEvent) => void): Promise<StopReason>;
   /** Stops the current run within one token. */
   cancel(): void;
+  /** Stops a model download; what arrived is kept, and the next load resumes it. */
+  cancelLoad(): void;
 }

@@ -1,11 +1,15 @@
 /// <reference lib="webworker" />
 import * as Comlink from 'comlink';
-import { ImageInputError, checkImageSize, type RgbaImage } from './engine/image';
-import { imageSizeFromHeader } from './engine/image-header';
+import { decodeImageBlob } from './engine/decode-blob';
+import type { RgbaImage } from './engine/image';
 import { loadModel, type LoadedModel } from './engine/load-model';
-import type { ImageInput, InferenceApi, ModelInfo } from './inference-api';
+import { loadRepoModel } from './engine/load-repo-model';
+import type { ImageInput, InferenceApi, ModelInfo, ModelSource } from './inference-api';
+import type { LoadProgress } from './package/load';
+import type { Backend } from './runtime/ort-types';
 import { FetchReader, FileListReader } from './package/fetch-reader';
-import { browserOrt, webgpuUnavailable } from './runtime/browser-ort';
+import { forgetPlan, isRepoFolder, repoPlanFor, summarise } from './repo-sources';
+import { browserOrt, webgpuHasShaderF16, webgpuUnavailable } from './runtime/browser-ort';
 
 /**
  * The inference worker: owns onnxruntime-web and the loaded model. A failed
@@ -13,63 +17,84 @@ import { browserOrt, webgpuUnavailable } from './runtime/browser-ort';
  */
 let model: LoadedModel | null = null;
 const abort = { aborted: false };
+/** The download in progress, to stop it (what arrived is kept for the next load). */
+let loading: AbortController | null = null;
 
+const isPackage = (source: ModelSource) =>
+  source.kind === 'url' || (source.kind === 'files' && !isRepoFolder(source.files));
+
+async function loadFrom(
+  source: ModelSource,
+  prefer: Backend,
+  onProgress: (p: LoadProgress) => void,
+  signal: AbortSignal,
+): Promise<LoadedModel> {
+  const ort = await browserOrt();
+  if (source.kind === 'url')
+    return loadModel(
+      ort,
+      new FetchReader(new URL(source.url, self.location.origin).href, 'real-inspector-models'),
+      prefer,
+      webgpuUnavailable,
+      onProgress,
+    );
+  if (source.kind === 'files' && isPackage(source))
+    return loadModel(ort, new FileListReader(source.files), prefer, webgpuUnavailable, onProgress);
+  const { source: repo, plan } = await repoPlanFor(
+    source,
+    prefer,
+    webgpuUnavailable,
+    webgpuHasShaderF16,
+    signal,
+  );
+  const loaded = await loadRepoModel(ort, repo, {
+    prefer,
+    webgpuAvailable: webgpuUnavailable,
+    plan,
+    signal,
+    onProgress,
+  });
+  forgetPlan();
+  return loaded;
+}
+
+/** Pixels of the image to run: checked and decoded as in Node (decode-blob.ts). */
 async function decode(image: ImageInput): Promise<RgbaImage> {
   if (image.kind === 'rgba') return image;
-  // Refuse a huge image from its header, before decoding it into memory.
-  const size = imageSizeFromHeader(new Uint8Array(await image.blob.slice(0, 64 * 1024).arrayBuffer()));
-  if (size) checkImageSize(size.width, size.height, image.name);
-  let bitmap: ImageBitmap;
-  try {
-    bitmap = await createImageBitmap(image.blob);
-  } catch (e) {
-    throw new ImageInputError(
-      `${image.name}: not an image this browser can read (${(e as Error).message || 'decode failed'})`,
-      { cause: e },
-    );
-  }
-  try {
-    checkImageSize(bitmap.width, bitmap.height, image.name);
-  } catch (e) {
-    bitmap.close();
-    throw e;
-  }
-  const canvas = new OffscreenCanvas(bitmap.width, bitmap.height);
-  const ctx = canvas.getContext('2d')!;
-  ctx.drawImage(bitmap, 0, 0);
-  bitmap.close();
-  const data = ctx.getImageData(0, 0, canvas.width, canvas.height).data;
-  return { width: canvas.width, height: canvas.height, data };
+  return decodeImageBlob(image.blob, image.name);
 }
 
 function info(m: LoadedModel): ModelInfo {
-  const x = m.manifest;
-  return {
-    name: x.name,
-    family: x.family,
-    description: x.description,
-    backend: m.backend,
-    fallbackReason: m.fallbackReason,
-    grid: { ...x.grid },
-    numLayers: x.decoder.numLayers,
-    question: x.prompt.question,
-    imageSize: { width: x.image.width, height: x.image.height },
-    maxNewTokens: x.generation.maxNewTokens,
-  };
+  return { ...m.info, backend: m.backend, fallbackReason: m.fallbackReason };
 }
 
 const api: InferenceApi = {
+  async inspect(source, prefer) {
+    if (isPackage(source)) throw new Error('a model package needs no size check: load it');
+    const { plan } = await repoPlanFor(source, prefer, webgpuUnavailable, webgpuHasShaderF16);
+    return summarise(plan);
+  },
+
   async load(source, prefer, onProgress) {
-    const reader =
-      source.kind === 'url'
-        ? new FetchReader(new URL(source.url, self.location.origin).href, 'real-inspector-models')
-        : new FileListReader(source.files);
-    const ort = await browserOrt();
-    const next = await loadModel(ort, reader, prefer, webgpuUnavailable, onProgress);
-    const previous = model;
-    model = next;
-    await previous?.release();
-    return info(next);
+    loading?.abort();
+    const controller = new AbortController();
+    loading = controller;
+    try {
+      const next = await loadFrom(source, prefer, onProgress, controller.signal);
+      const previous = model;
+      model = next;
+      await previous?.release();
+      return info(next);
+    } catch (e) {
+      if (controller.signal.aborted) throw new Error('the download was stopped; load again to resume it');
+      throw e;
+    } finally {
+      if (loading === controller) loading = null;
+    }
+  },
+
+  cancelLoad() {
+    loading?.abort();
   },
 
   async generate(image, request, onEvent) {

@@ -1,6 +1,7 @@
 import { useState } from 'react';
 import { loadModel } from '../inference-client';
 import { useAppStore } from '../store';
+import { HubRepoForm, attentionLayersText } from './HubRepoForm';
 
 export const BUILT_IN_MODEL = '/models/real-demo-v1/';
 
@@ -14,6 +15,8 @@ function progressText(p: NonNullable<ReturnType<typeof useAppStore.getState>['mo
       return `${p.file}: checking its hash…`;
     case 'done':
       return `${p.file}: ok${p.fromCache ? ' (from cache)' : ''}`;
+    case 'patch':
+      return `${p.file}: adding attention outputs…`;
     case 'ready':
       return `${p.name}: creating sessions…`;
   }
@@ -35,6 +38,11 @@ export function ModelPanel() {
             {model.info.backend === 'webgpu' ? 'WebGPU' : 'WebAssembly'}
           </span>
           {model.info.fallbackReason && <span className="hint"> ({model.info.fallbackReason})</span>}
+          <br />
+          <span className="hint" data-testid="model.family">
+            {model.info.family};{' '}
+            {attentionLayersText(model.info.attentionLayers, model.info.numDecoderLayers)}
+          </span>
         </p>
       ) : (
         <p>No model loaded.</p>
@@ -66,6 +74,7 @@ export function ModelPanel() {
           Load URL
         </button>
       </form>
+      <HubRepoForm />
       <label className="row">
         Local folder{' '}
         <input

@@ -1,4 +1,5 @@
 import { parseTrace, serializeTrace } from '../../real';
+import { checkTraceImages } from '../../workers/engine/image-header';
 import { download } from '../download';
 import { patchRun, patchView, useAppStore } from '../store';
 
@@ -32,11 +33,12 @@ export function TraceFiles() {
   const open = async (file: File) => {
     try {
       const trace = parseTrace(await file.text());
+      checkTraceImages(trace);
       patchView({ selected: null, hovered: null });
       patchRun({
         status: 'done',
         trace,
-        imageUrl: trace.image ?? null,
+        imageUrl: (typeof trace.image === 'string' ? trace.image : trace.image?.dataUrl) ?? null,
         maskUrl: trace.mask ?? null,
         imageName: file.name.replace(/\.trace\.json$|\.json$/, ''),
         error: null,

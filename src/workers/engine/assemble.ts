@@ -1,5 +1,6 @@
 import type { Trace, TraceModelInfo } from '../../real';
 import type { RunEvent, RunTimings, StopReason } from './events';
+import type { LoadedModelInfo } from './load-model';
 
 /**
  * Builds the saved-run trace from a run's events: version 2
@@ -12,6 +13,16 @@ export class TraceBuilder {
   timings: RunTimings | null = null;
 
   constructor(private modelInfo?: Omit<TraceModelInfo, 'attentionLayers'>) {}
+
+  /** A builder of version-2 traces that say which model made them. */
+  static forModel(info: Pick<LoadedModelInfo, 'name' | 'family' | 'source' | 'dtype'>): TraceBuilder {
+    return new TraceBuilder({
+      name: info.name,
+      family: info.family,
+      source: info.source,
+      dtype: dtypeText(info.dtype),
+    });
+  }
 
   add(e: RunEvent): void {
     if (e.type === 'start') {
@@ -58,4 +69,15 @@ export class TraceBuilder {
     if (!this.t) throw new Error('the run has not started');
     return this.t;
   }
+}
+
+/** One dtype, or "decoder=q4,vision=fp32,embed=fp32" when the components differ. */
+export function dtypeText(d: string | Record<string, string> | undefined): string | undefined {
+  if (d === undefined || typeof d === 'string') return d;
+  const values = new Set(Object.values(d));
+  return values.size === 1
+    ? [...values][0]
+    : Object.entries(d)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(',');
 }

@@ -1,10 +1,18 @@
 import { Template } from '@huggingface/jinja';
 import { Tokenizer } from '@huggingface/tokenizers';
 import type { ModelManifest } from '../package/manifest';
+import { HfTokenText } from './hf-token-text';
+
+function parseJson(bytes: Uint8Array, name: string): object {
+  try {
+    return JSON.parse(new TextDecoder().decode(bytes));
+  } catch (e) {
+    throw new Error(`${name} is not JSON (${(e as Error).message})`, { cause: e });
+  }
+}
 
 /** The package's tokenizer and chat template, and token text as people read it. */
-export class TextCodec {
-  readonly tokenizer: Tokenizer;
+export class TextCodec extends HfTokenText {
   private template: Template;
 
   constructor(
@@ -12,17 +20,11 @@ export class TextCodec {
     private manifest: ModelManifest,
     tokenizerConfig?: Uint8Array,
   ) {
-    const parse = (bytes: Uint8Array, name: string): object => {
-      try {
-        return JSON.parse(new TextDecoder().decode(bytes));
-      } catch (e) {
-        throw new Error(`${name} is not JSON (${(e as Error).message})`, { cause: e });
-      }
-    };
-    const json = parse(tokenizerJson, 'tokenizer.json');
-    this.tokenizer = new Tokenizer(
-      json,
-      tokenizerConfig ? parse(tokenizerConfig, 'tokenizer_config.json') : {},
+    super(
+      new Tokenizer(
+        parseJson(tokenizerJson, 'tokenizer.json'),
+        tokenizerConfig ? parseJson(tokenizerConfig, 'tokenizer_config.json') : {},
+      ),
     );
     this.template = new Template(manifest.prompt.chatTemplate);
   }
@@ -34,10 +36,6 @@ export class TextCodec {
     return id;
   }
 
-  isSpecial(id: number): boolean {
-    return this.tokenizer.get_added_tokens_decoder().get(id)?.special ?? false;
-  }
-
   /** The rendered chat prompt for one image and a question, as token ids (one image token). */
   promptIds(question: string): number[] {
     const text = this.template.render({
@@ -45,21 +43,6 @@ export class TextCodec {
       add_generation_prompt: true,
     });
     return this.tokenizer.encode(text, { add_special_tokens: false }).ids;
-  }
-
-  /**
-   * Token i's text as it reads in context: the decoded text of ids[..i] minus
-   * that of ids[..i-1] over a short window, so a SentencePiece `▁word` or a
-   * byte-level `Ġword` reads " word". Falls back to the raw token string.
-   */
-  tokenText(ids: readonly number[], i: number): string {
-    const raw = this.tokenizer.id_to_token(ids[i]) ?? '';
-    if (this.isSpecial(ids[i])) return raw;
-    const from = Math.max(0, i - 4);
-    if (from === i) return raw;
-    const before = this.tokenizer.decode(ids.slice(from, i) as number[], { skip_special_tokens: false });
-    const upTo = this.tokenizer.decode(ids.slice(from, i + 1) as number[], { skip_special_tokens: false });
-    return upTo.startsWith(before) && upTo.length > before.length ? upTo.slice(before.length) : raw;
   }
 
   get question(): string {

@@ -24,6 +24,8 @@ export type LoadProgress =
   | { status: 'download'; file: string; loaded: number; total: number }
   | { status: 'verify'; file: string }
   | { status: 'done'; file: string; fromCache: boolean }
+  /** A Hugging Face repo's decoder is being patched to give attention rows. */
+  | { status: 'patch'; file: string }
   | { status: 'ready'; name: string };
 
 export interface PackageReader {

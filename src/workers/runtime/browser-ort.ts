@@ -30,3 +30,15 @@ export async function webgpuUnavailable(): Promise<string | null> {
     return `WebGPU adapter request failed: ${(e as Error).message}`;
   }
 }
+
+/** Whether the WebGPU adapter has `shader-f16` (fp16 graphs need it); false without WebGPU. */
+export async function webgpuHasShaderF16(): Promise<boolean> {
+  const gpu = (
+    navigator as Navigator & { gpu?: { requestAdapter(): Promise<{ features: ReadonlySet<string> } | null> } }
+  ).gpu;
+  try {
+    return (await gpu?.requestAdapter())?.features.has('shader-f16') ?? false;
+  } catch {
+    return false;
+  }
+}

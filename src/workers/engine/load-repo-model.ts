@@ -1,0 +1,173 @@
+import { Tokenizer } from '@huggingface/tokenizers';
+import { DEFAULT_QUESTION } from '../../real/prompting';
+import { familyRepoFrom, hfAdapter } from '../adapters/hf-families';
+import {
+  loadRepo,
+  planRepo,
+  type DtypeRequest,
+  type HubProgress,
+  type RepoPlan,
+  type RepoSource,
+} from '../hub';
+import { patchDecoder, readGraph } from '../onnx';
+import type { LoadProgress } from '../package/load';
+import type { Backend, Ort } from '../runtime/ort-types';
+import { createSessions, releaseSessions, type ModelGraphs } from '../runtime/sessions';
+import { decoderIoFromGraph } from './decoder-io';
+import { GenerationEngine } from './generate';
+import { yesNoIds, type LoadedModel } from './load-model';
+import { HfTokenText } from './hf-token-text';
+
+/**
+ * A Hugging Face ONNX repo (issue 10): plan (configs, dtypes, sizes) →
+ * download or read every file once → patch the decoder so each attention
+ * layer gives its last query row → sessions → an engine with the family's
+ * adapter. The patch happens here, before the session exists, in the
+ * browser worker and in the CLI alike.
+ */
+
+/** The paper's runs allow long reasoning; the app's views are built for 600+ tokens. */
+export const DEFAULT_MAX_NEW_TOKENS = 600;
+
+export interface RepoLoadOptions {
+  prefer: Backend;
+  /** null when WebGPU can be used, else why not. */
+  webgpuAvailable: () => Promise<string | null>;
+  /** Whether the WebGPU adapter has shader-f16 (decides the default dtype). */
+  shaderF16?: boolean;
+  dtype?: DtypeRequest;
+  signal?: AbortSignal;
+  onProgress?: (p: LoadProgress) => void;
+  /** A plan made earlier (the size shown before the download); reusing it resumes an interrupted load. */
+  plan?: RepoPlan;
+}
+
+/** Which backend the repo will run on: WebGPU when preferred and usable, else wasm with the reason. */
+export async function chooseBackend(
+  prefer: Backend,
+  webgpuAvailable: () => Promise<string | null>,
+): Promise<{ backend: Backend; fallbackReason?: string }> {
+  if (prefer !== 'webgpu') return { backend: 'wasm' };
+  const why = await webgpuAvailable();
+  return why === null ? { backend: 'webgpu' } : { backend: 'wasm', fallbackReason: why };
+}
+
+export async function planForDevice(
+  source: RepoSource,
+  backend: Backend,
+  options: Pick<RepoLoadOptions, 'shaderF16' | 'dtype' | 'signal'>,
+): Promise<RepoPlan> {
+  return planRepo(source, {
+    device: { backend, shaderF16: options.shaderF16 },
+    dtype: options.dtype,
+    signal: options.signal,
+  });
+}
+
+function progressOf(p: HubProgress): LoadProgress | null {
+  if (p.status === 'download') return { status: 'download', file: p.file, loaded: p.loaded, total: p.total };
+  if (p.status === 'done') return { status: 'done', file: p.file, fromCache: p.fromCache };
+  return null;
+}
+
+export async function loadRepoModel(
+  ort: Ort,
+  source: RepoSource,
+  options: RepoLoadOptions,
+): Promise<LoadedModel> {
+  const { backend, fallbackReason } = await chooseBackend(options.prefer, options.webgpuAvailable);
+  const plan = options.plan ?? (await planForDevice(source, backend, options));
+  const repo = await loadRepo(
+    plan,
+    (p) => {
+      const lp = progressOf(p);
+      if (lp) options.onProgress?.(lp);
+    },
+    { signal: options.signal },
+  );
+  const decoderFile = repo.graphs.decoder.path;
+  options.onProgress?.({ status: 'patch', file: decoderFile });
+  const patched = patchDecoder(repo.graphs.decoder.bytes);
+  const graph = readGraph(patched.bytes);
+  const numLayers = Number(repo.config.textConfig.num_hidden_layers ?? patched.layers.length);
+  const io = decoderIoFromGraph(graph, patched.layers, numLayers, decoderFile);
+  const tokenizer = new Tokenizer(repo.tokenizerJson, repo.tokenizerConfig ?? {});
+  const vision = readGraph(repo.graphs.vision.bytes);
+  const adapter = hfAdapter(
+    familyRepoFrom(
+      {
+        config: repo.config.config,
+        preprocessor: repo.config.preprocessor,
+        processor: repo.config.processor,
+        tokenizerConfig: repo.tokenizerConfig,
+        chatTemplate: repo.chatTemplate,
+        generation: { eosTokenIds: repo.config.generation.eosTokenIds },
+      },
+      tokenizer,
+      {
+        decoderPositionIds: io.positionIds ? { rank: io.positionIds.rank } : null,
+        visionInputNames: vision.inputs.map((v) => v.name),
+      },
+    ),
+  );
+  const graphs: ModelGraphs = {
+    vision: {
+      name: repo.graphs.vision.path,
+      bytes: repo.graphs.vision.bytes,
+      externalData: repo.graphs.vision.externalData,
+    },
+    embed: {
+      name: repo.graphs.embed.path,
+      bytes: repo.graphs.embed.bytes,
+      externalData: repo.graphs.embed.externalData,
+    },
+    decoder: { name: decoderFile, bytes: patched.bytes, externalData: repo.graphs.decoder.externalData },
+  };
+  options.onProgress?.({ status: 'ready', name: source.where });
+  const sessions = await createSessions(ort, graphs, io, backend, async () => null);
+  const text = new HfTokenText(tokenizer);
+  const { yes, no } = yesNoIds(tokenizer.get_vocab(true));
+  const name = repoName(source.where);
+  const engine = new GenerationEngine(
+    ort,
+    sessions,
+    {
+      name,
+      io,
+      stopIds: new Set(adapter.stopIds),
+      yesIds: yes,
+      noIds: no,
+      maxNewTokens: DEFAULT_MAX_NEW_TOKENS,
+      question: DEFAULT_QUESTION,
+      maxPositions: adapter.maxPositions,
+    },
+    text,
+    adapter,
+  );
+  return {
+    info: {
+      name,
+      family: repo.family,
+      source: source.where,
+      dtype: { ...repo.dtypes },
+      attentionLayers: io.attentionLayers,
+      numDecoderLayers: io.numDecoderLayers,
+      grid: null,
+      question: DEFAULT_QUESTION,
+      imageSize: null,
+      maxNewTokens: DEFAULT_MAX_NEW_TOKENS,
+    },
+    engine,
+    backend: sessions.backend,
+    fallbackReason,
+    release: () => releaseSessions(sessions),
+  };
+}
+
+/** "org/name" from a hub URL or folder path, for the trace's `model`. */
+export function repoName(where: string): string {
+  const m = /([^/]+\/[^/]+?)\/resolve\/[^/]+\/?$/.exec(where);
+  if (m) return m[1];
+  const parts = where.replace(/[/\\]+$/, '').split(/[/\\]/);
+  return parts.slice(-2).join('/');
+}
