@@ -1,0 +1,146 @@
+/**
+ * `real run IMAGE --model DIR` on generated tiny Hugging Face repos of each
+ * family's shape (tests/onnx/tiny-repo.ts): the repo is planned, read,
+ * its decoder patched at load time, and run on wasm; the trace is version 2
+ * with the family's default view, and the map planted through the tiny
+ * model's weights (attention ∝ a cell's brightness) peaks under the bright
+ * square, so every step from the image to the grid cell is right.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PNG } from 'pngjs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { meanAtPositions, parseTrace, type Trace } from '../src/real';
+import { writeTinyRepo, type TinyFamily } from './onnx/tiny-repo';
+import { plantedImage } from './onnx/tiny-repo-image';
+
+function real(...args: string[]) {
+  const r = spawnSync('npm', ['run', '--silent', 'real', '--', ...args], { encoding: 'utf8' });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr.replace(/^npm warn.*\n/gm, '') };
+}
+
+function writePng(path: string, image: { width: number; height: number; data: Uint8Array }) {
+  const png = new PNG({ width: image.width, height: image.height });
+  png.data = Buffer.from(image.data);
+  writeFileSync(path, PNG.sync.write(png));
+}
+
+/** The cell a token looks at most, over every layer with rows, in the default view or a named one. */
+function argmaxCell(t: Trace, token: number, positions = t.imagePositions): number {
+  const rows = t.generated[token].attention;
+  const m = meanAtPositions(rows, Int32Array.from(positions), { from: 0, to: rows.length - 1 });
+  let best = 0;
+  for (let i = 1; i < m.length; i++) if (m[i] > m[best]) best = i;
+  return best;
+}
+
+let root: string;
+beforeAll(() => {
+  root = mkdtempSync(join(tmpdir(), 'repo-run-'));
+  return () => rmSync(root, { recursive: true, force: true });
+});
+
+// A wide image and a tall one: the grid keeps the image's aspect ratio (Qwen) or tiles it (SmolVLM).
+const CASES: {
+  family: TinyFamily;
+  width: number;
+  height: number;
+  row: number;
+  col: number;
+  layers: number[];
+}[] = [
+  { family: 'qwen2_vl', width: 224, height: 160, row: 1, col: 2, layers: [0, 1] },
+  { family: 'qwen2_5_vl', width: 150, height: 260, row: 4, col: 1, layers: [0, 1] },
+  { family: 'qwen3_5_hybrid', width: 320, height: 200, row: 5, col: 7, layers: [1] },
+  { family: 'smolvlm', width: 300, height: 200, row: 9, col: 12, layers: [0, 1] },
+  { family: 'gemma3', width: 200, height: 120, row: 13, col: 3, layers: [0, 1] },
+];
+
+describe('real run on a Hugging Face repo', () => {
+  for (const c of CASES) {
+    it(`${c.family}: writes a version-2 trace whose planted map lands on cell (${c.row}, ${c.col})`, () => {
+      const repo = join(root, c.family);
+      const tiny = writeTinyRepo(repo, c.family);
+      const { image, grid, cell } = plantedImage(c.family, c.width, c.height, c.row, c.col);
+      const png = join(root, `${c.family}.png`);
+      writePng(png, image);
+      const out = join(root, `${c.family}.trace.json`);
+      const r = real('run', png, '--model', repo, '--out', out);
+      expect(r.stderr).not.toMatch(/^real:/m);
+      expect(r.status).toBe(0);
+      const t = parseTrace(readFileSync(out, 'utf8'));
+      expect(t.version).toBe(2);
+      expect(t.modelInfo).toMatchObject({ family: tiny.modelType, attentionLayers: c.layers });
+      expect(t.image).toMatchObject({ width: c.width, height: c.height });
+      expect(t.grid).toEqual({ rows: grid.rows, cols: grid.cols });
+      expect(t.imagePositions).toHaveLength(grid.rows * grid.cols);
+      expect(t.generated.map((g) => g.text).join('')).toContain(tiny.answer.text.trim());
+      expect(t.answer).toBe('yes');
+      const scratch = t.generated.findIndex((g) => g.text.includes('scratch'));
+      expect(argmaxCell(t, scratch)).toBe(cell);
+      if (grid.tiles) {
+        // The square is in one tile: that tile's own view peaks at the same spot inside it.
+        const tileRow = Math.floor(c.row / 8);
+        const tileCol = Math.floor(c.col / 8);
+        const tile = t.views!.find((v) => v.name === `tile-${tileRow + 1}-${tileCol + 1}`)!;
+        expect(tile).toMatchObject({ rows: 8, cols: 8 });
+        expect(argmaxCell(t, scratch, tile.positions)).toBe((c.row % 8) * 8 + (c.col % 8));
+        expect(t.views!.map((v) => v.name)).toContain('global');
+      }
+      // The scorer reads it, and scores another view when asked.
+      const s = real('score', out);
+      expect(s.status).toBe(0);
+      expect(JSON.parse(s.stdout).map).toHaveLength(grid.rows * grid.cols);
+    });
+  }
+});
+
+describe('real run on a broken repo: one clear line, exit 2', () => {
+  const png = () => {
+    const p = join(root, 'plain.png');
+    writePng(p, plantedImage('qwen2_vl', 64, 64, 0, 0).image);
+    return p;
+  };
+  const broken = (name: string, family: TinyFamily, breakIt: (dir: string) => void) => {
+    const dir = join(root, name);
+    writeTinyRepo(dir, family);
+    breakIt(dir);
+    return dir;
+  };
+  const cases: [string, TinyFamily, (dir: string) => void, RegExp][] = [
+    ['a missing tokenizer', 'qwen2_vl', (d) => rmSync(join(d, 'tokenizer.json')), /tokenizer\.json/],
+    [
+      'a truncated decoder',
+      'gemma3',
+      (d) => truncateSync(join(d, 'onnx/decoder_model_merged.onnx'), 100),
+      /decoder_model_merged\.onnx/,
+    ],
+    [
+      'an unknown model_type',
+      'smolvlm',
+      (d) => {
+        const cfg = JSON.parse(readFileSync(join(d, 'config.json'), 'utf8'));
+        writeFileSync(join(d, 'config.json'), JSON.stringify({ ...cfg, model_type: 'constructor' }));
+      },
+      /model_type "constructor" is not a supported family \(known: .*qwen2_vl/,
+    ],
+    [
+      'no chat template',
+      'qwen2_vl',
+      (d) => rmSync(join(d, 'chat_template.jinja')),
+      /chat template|chat_template/,
+    ],
+  ];
+  for (const [what, family, breakIt, message] of cases) {
+    it(what, () => {
+      const r = real('run', png(), '--model', broken(what.replace(/\W+/g, '-'), family, breakIt));
+      expect(r.status).toBe(2);
+      const lines = r.stderr.trim().split('\n');
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).toMatch(/^real: /);
+      expect(lines[0]).toMatch(message);
+    });
+  }
+});
