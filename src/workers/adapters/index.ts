@@ -8,7 +8,8 @@ const FAMILIES: Record<string, (m: ModelManifest, c: TextCodec) => ModelAdapter>
 };
 
 export function adapterFor(manifest: ModelManifest, codec: TextCodec): ModelAdapter {
-  const make = FAMILIES[manifest.family];
+  // Own keys only: "constructor" or "__proto__" must read as unknown, not as Object's members.
+  const make = Object.hasOwn(FAMILIES, manifest.family) ? FAMILIES[manifest.family] : undefined;
   if (!make) {
     throw new Error(
       `model family "${manifest.family}" is not supported (known: ${Object.keys(FAMILIES).join(', ')})`,

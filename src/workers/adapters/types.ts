@@ -14,10 +14,11 @@ export interface TensorSpec<T> {
   dims: number[];
 }
 
-/** A named input of the vision encoder (Qwen2-VL, for one, also takes image_grid_thw). */
+/** A named input of the vision encoder (Qwen2-VL also takes image_grid_thw; Idefics3 a bool pixel_attention_mask). */
 export type VisionInput =
   | { type: 'float32'; data: Float32Array; dims: number[] }
-  | { type: 'int64'; data: BigInt64Array; dims: number[] };
+  | { type: 'int64'; data: BigInt64Array; dims: number[] }
+  | { type: 'bool'; data: Uint8Array; dims: number[] };
 
 /** A grid a user can look at: its cells' sequence positions (row-major) and the image region it covers. */
 export interface ViewSpec {

@@ -27,7 +27,9 @@ export async function imageFeatures(
         name,
         t.type === 'float32'
           ? new ort.Tensor('float32', t.data, t.dims)
-          : new ort.Tensor('int64', t.data, t.dims),
+          : t.type === 'int64'
+            ? new ort.Tensor('int64', t.data, t.dims)
+            : new ort.Tensor('bool', t.data, t.dims),
       ]),
     ),
   );
