@@ -1,7 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { KNOWN_FAMILIES, parseRepoConfig, type RepoFiles } from '../../src/workers/hub/config';
+import { KNOWN_FAMILIES } from '../../src/workers/adapters/hf-families';
+import { parseRepoConfig, type RepoFiles } from '../../src/workers/hub/config';
 
 const QWEN = join(__dirname, '../../../shared/specimens/onnx-community/qwen3.5-0.8b');
 const haveQwen = existsSync(QWEN);

@@ -5,22 +5,14 @@
  * tokenizer.json, tokenizer_config.json and the chat template. Pure: it gets
  * the bytes, it fetches nothing. Every bad file is one HubError naming it.
  */
+import { isKnownFamily, KNOWN_FAMILIES } from '../adapters/hf-families';
 import { dtypeOf, type Dtype } from './dtypes';
 import { HubError, messageOf } from './hub-error';
 
 export type JsonObject = Record<string, unknown>;
 
-/** The model families (config.json `model_type`) that have an adapter. */
-export const KNOWN_FAMILIES = [
-  'idefics3',
-  'smolvlm',
-  'qwen2_vl',
-  'qwen2_5_vl',
-  'qwen3_vl',
-  'qwen3_5',
-  'gemma3',
-] as const;
-export type HubFamily = (typeof KNOWN_FAMILIES)[number];
+/** A config.json `model_type` that has an adapter (the one list is the adapters' registry). */
+export type HubFamily = string;
 
 /** The files parseRepoConfig reads (all at the repo root). */
 export const CONFIG_FILES = [
@@ -200,8 +192,8 @@ function family(config: JsonObject): HubFamily {
   const t = config.model_type;
   if (typeof t !== 'string' || t === '')
     throw new HubError('config.json', `has no model_type (known families: ${KNOWN_FAMILIES.join(', ')})`);
-  // A list lookup, never a property lookup: "constructor" is not a family.
-  if (!(KNOWN_FAMILIES as readonly string[]).includes(t))
+  // An own-key lookup, never a property lookup: "constructor" is not a family.
+  if (!isKnownFamily(t))
     throw new HubError(
       'config.json',
       `model_type ${JSON.stringify(t)} is not a supported family (known: ${KNOWN_FAMILIES.join(', ')})`,

@@ -5,7 +5,6 @@
  */
 export { HubError } from './hub-error';
 export {
-  KNOWN_FAMILIES,
   CONFIG_FILES,
   parseRepoConfig,
   type HubFamily,
