@@ -1,0 +1,80 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PNG } from 'pngjs';
+import { writeTinyRepo, type TinyFamily } from '../tests/onnx/tiny-repo';
+import { plantedImage } from '../tests/onnx/tiny-repo-image';
+import { serveHub } from './hub-server';
+import { expect, test } from './inspector';
+
+/**
+ * Each family's tiny repo in the app on WebGPU (SwiftShader here): the
+ * decoder is patched in the worker, the run streams, and the map planted
+ * through the tiny model's weights peaks on the cell under the bright
+ * square, in the trace the page holds. The same repos run in Node in
+ * tests/repo-run.test.ts.
+ */
+const CASES: { family: TinyFamily; width: number; height: number; row: number; col: number }[] = [
+  { family: 'smolvlm', width: 300, height: 200, row: 9, col: 12 },
+  { family: 'qwen2_vl', width: 300, height: 140, row: 3, col: 9 },
+  { family: 'gemma3', width: 160, height: 160, row: 2, col: 14 },
+];
+
+/** In the page: the default view's argmax cell of the token that reads "scratch", and the trace's facts. */
+const READ_TRACE = `(() => {
+  const t = window.__realStore.getState().run.trace;
+  const k = t.generated.findIndex((g) => g.text.includes('scratch'));
+  const rows = t.generated[k].attention;
+  let best = 0, bestV = -1;
+  t.imagePositions.forEach((p, cell) => {
+    let v = 0;
+    for (const r of rows) v += r[p] / rows.length;
+    if (v > bestV) { bestV = v; best = cell; }
+  });
+  return { best, grid: t.grid, version: t.version, layers: t.modelInfo && t.modelInfo.attentionLayers,
+           views: (t.views || []).map((v) => v.name), text: t.generated.map((g) => g.text).join('') };
+})()`;
+
+for (const c of CASES) {
+  test(`${c.family}: a tiny repo runs on WebGPU in the app and its planted map lands on the right cell`, async ({
+    inspector,
+    page,
+  }) => {
+    const dir = mkdtempSync(join(tmpdir(), `fam-${c.family}-`));
+    writeTinyRepo(dir, c.family);
+    const { image, grid, cell } = plantedImage(c.family, c.width, c.height, c.row, c.col);
+    const png = new PNG({ width: image.width, height: image.height });
+    png.data = Buffer.from(image.data);
+    const pngPath = join(dir, 'planted.png');
+    writeFileSync(pngPath, PNG.sync.write(png));
+    const hub = await serveHub({ repos: { [`tiny/${c.family}`]: dir } });
+    try {
+      await inspector.open('?autoload=0&bench');
+      await page.getByTestId('hub.repo').fill(`tiny/${c.family}`);
+      await page.getByText('Hub and dtypes').click();
+      await page.getByTestId('hub.base').fill(hub.url);
+      await page.getByTestId('hub.check').click();
+      await page.getByTestId('hub.load').click();
+      await inspector.waitForModel(180_000);
+      await expect(inspector.backend()).toHaveText('WebGPU');
+      await page.getByTestId('image.upload').setInputFiles(pngPath);
+      await inspector.waitForRun(240_000);
+      const got = (await page.evaluate(READ_TRACE)) as {
+        best: number;
+        grid: { rows: number; cols: number };
+        version: number;
+        layers: number[];
+        views: string[];
+        text: string;
+      };
+      expect(got.version).toBe(2);
+      expect(got.grid).toEqual({ rows: grid.rows, cols: grid.cols });
+      expect(got.text).toContain('scratch');
+      expect(got.best).toBe(cell);
+      if (c.family === 'smolvlm')
+        expect(got.views).toEqual(expect.arrayContaining(['tiles', 'global', 'tile-2-2']));
+    } finally {
+      await hub.close();
+    }
+  });
+}
