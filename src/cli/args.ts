@@ -6,19 +6,39 @@ export class UsageError extends Error {
   override name = 'UsageError';
 }
 
-function finiteNonNegative(flag: string, raw: string): number {
+/**
+ * Every numeric flag is finite and in range, so nothing downstream can
+ * overflow to Infinity (whose JSON would be null). The ranges are far beyond
+ * any useful value.
+ */
+export const FLAG_RANGES = {
+  /** α and β: only their ratio ranks tokens; their scale multiplies the map. */
+  weight: 1e6,
+  /** --k, --layers, --max-tokens. */
+  whole: 1_000_000,
+  temperature: 100,
+  /** mulberry32's seed is 32 bits. */
+  seed: 2 ** 32 - 1,
+} as const;
+
+function finiteInRange(flag: string, raw: string, max: number): number {
   const n = Number(raw);
   if (raw.trim() === '' || !Number.isFinite(n) || n < 0) {
     throw new UsageError(`${flag} ${raw}: expected a finite number ≥ 0`);
   }
+  if (n > max) throw new UsageError(`${flag} ${raw}: expected a number from 0 to ${max}`);
   return n;
 }
 
-function wholeAtLeastOne(flag: string, raw: string): number {
-  if (!/^\d+$/.test(raw) || Number(raw) < 1)
-    throw new UsageError(`${flag} ${raw}: expected a whole number ≥ 1`);
+function whole(flag: string, raw: string, min: number, max: number): number {
+  if (!/^\d+$/.test(raw) || Number(raw) < min)
+    throw new UsageError(`${flag} ${raw}: expected a whole number ≥ ${min}`);
+  if (Number(raw) > max)
+    throw new UsageError(`${flag} ${raw}: expected a whole number from ${min} to ${max}`);
   return Number(raw);
 }
+
+const wholeAtLeastOne = (flag: string, raw: string) => whole(flag, raw, 1, FLAG_RANGES.whole);
 
 export function parseLayers(raw: string): LayerRange {
   const m = /^(\d+):(\d+)$/.exec(raw);
@@ -27,6 +47,8 @@ export function parseLayers(raw: string): LayerRange {
       `--layers ${raw}: expected FROM:TO, whole numbers counted from 0 (0:0 is the first layer)`,
     );
   const range = { from: Number(m[1]), to: Number(m[2]) };
+  if (range.to > FLAG_RANGES.whole)
+    throw new UsageError(`--layers ${raw}: expected layers counted from 0 up to ${FLAG_RANGES.whole}`);
   if (range.to < range.from) throw new UsageError(`--layers ${raw}: FROM must not be after TO`);
   return range;
 }
@@ -44,8 +66,8 @@ export function settingsFromFlags(values: Record<string, string | boolean | unde
   const beta = str('beta');
   const k = str('k');
   const layers = str('layers');
-  if (alpha !== undefined) s.alpha = finiteNonNegative('--alpha', alpha);
-  if (beta !== undefined) s.beta = finiteNonNegative('--beta', beta);
+  if (alpha !== undefined) s.alpha = finiteInRange('--alpha', alpha, FLAG_RANGES.weight);
+  if (beta !== undefined) s.beta = finiteInRange('--beta', beta, FLAG_RANGES.weight);
   if (k !== undefined) s.k = wholeAtLeastOne('--k', k);
   if (layers !== undefined) s.layers = parseLayers(layers);
   return withDefaults(s);
@@ -78,16 +100,14 @@ export function generationFromFlags(values: Record<string, string | boolean | un
   const p = str('top-p');
   const seed = str('seed');
   const sampling: NonNullable<GenerateOptions['sampling']> = {};
-  if (t !== undefined) sampling.temperature = finiteNonNegative('--temperature', t);
+  if (t !== undefined) sampling.temperature = finiteInRange('--temperature', t, FLAG_RANGES.temperature);
   if (p !== undefined) {
-    const v = finiteNonNegative('--top-p', p);
-    if (v <= 0 || v > 1) throw new UsageError(`--top-p ${p}: expected a number in (0, 1]`);
+    const v = Number(p);
+    if (p.trim() === '' || !(v > 0 && v <= 1))
+      throw new UsageError(`--top-p ${p}: expected a number in (0, 1]`);
     sampling.topP = v;
   }
-  if (seed !== undefined) {
-    if (!/^\d+$/.test(seed)) throw new UsageError(`--seed ${seed}: expected a whole number ≥ 0`);
-    sampling.seed = Number(seed);
-  }
+  if (seed !== undefined) sampling.seed = whole('--seed', seed, 0, FLAG_RANGES.seed);
   if (Object.keys(sampling).length) out.sampling = sampling;
   return out;
 }

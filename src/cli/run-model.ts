@@ -7,6 +7,7 @@ import type { GenerateOptions } from '../workers/engine/generate';
 import type { RgbaImage } from '../workers/engine/image';
 import { loadModel, type LoadedModel } from '../workers/engine/load-model';
 import { loadRepoModel } from '../workers/engine/load-repo-model';
+import { assertFiniteTrace } from './finite-json';
 import { NodeDirReader } from './node-reader';
 import { noWebGpuInNode, nodeOrt } from './node-ort';
 import { NodeFolderSource } from './node-repo-source';
@@ -37,5 +38,6 @@ export async function runToTrace(
 ): Promise<Trace> {
   const builder = TraceBuilder.forModel(model.info);
   await model.engine.generate(image, options, (e) => builder.add(e));
+  assertFiniteTrace(builder.trace);
   return builder.trace;
 }

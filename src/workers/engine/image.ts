@@ -12,25 +12,33 @@ export interface RgbaImage {
 }
 
 export const MIN_IMAGE_SIDE = 16;
+/** The one pixel limit for every image and mask, in the CLI, the worker and the page. */
 export const MAX_IMAGE_PIXELS = 40_000_000;
+/** The one cap on an image file's bytes (a 40 MP PNG is far smaller). */
+export const MAX_IMAGE_FILE_BYTES = 256 * 1024 * 1024;
 
 export class ImageInputError extends Error {
   override name = 'ImageInputError';
 }
 
-/** Rejects image sizes the model cannot use, with a message a person can act on. */
-export function checkImageSize(width: number, height: number, name = 'the image'): void {
+/** Rejects a size with no pixels or more than MAX_IMAGE_PIXELS (masks, and images before decoding). */
+export function checkPixelLimit(width: number, height: number, name = 'the image'): void {
   if (!Number.isInteger(width) || !Number.isInteger(height) || width < 1 || height < 1) {
     throw new ImageInputError(`${name} has no pixels`);
-  }
-  if (width < MIN_IMAGE_SIDE || height < MIN_IMAGE_SIDE) {
-    throw new ImageInputError(
-      `${name} is ${width}×${height} pixels; at least ${MIN_IMAGE_SIDE}×${MIN_IMAGE_SIDE} is needed to show the model anything`,
-    );
   }
   if (width * height > MAX_IMAGE_PIXELS) {
     throw new ImageInputError(
       `${name} is ${width}×${height} pixels (${((width * height) / 1e6).toFixed(0)} MP); the limit is ${MAX_IMAGE_PIXELS / 1e6} MP — scale it down first`,
+    );
+  }
+}
+
+/** Rejects image sizes the model cannot use, with a message a person can act on. */
+export function checkImageSize(width: number, height: number, name = 'the image'): void {
+  checkPixelLimit(width, height, name);
+  if (width < MIN_IMAGE_SIDE || height < MIN_IMAGE_SIDE) {
+    throw new ImageInputError(
+      `${name} is ${width}×${height} pixels; at least ${MIN_IMAGE_SIDE}×${MIN_IMAGE_SIDE} is needed to show the model anything`,
     );
   }
 }

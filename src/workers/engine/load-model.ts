@@ -5,6 +5,7 @@ import type { Backend, Ort } from '../runtime/ort-types';
 import { createSessions, releaseSessions, type ModelGraphs, type Sessions } from '../runtime/sessions';
 import { decoderIoFromManifest } from './decoder-io';
 import { GenerationEngine } from './generate';
+import { checkPackageSessions } from './load-checks';
 import { TextCodec } from './text';
 
 /** What a loaded model says of itself (the trace's `modelInfo`, and the model panel). */
@@ -67,6 +68,11 @@ export async function loadModel(
     decoder: { name: m.files.decoder.path, bytes: pkg.files.decoder },
   };
   const sessions: Sessions = await createSessions(ort, graphs, io, prefer, webgpuAvailable);
+  // Swapped files and a grid of the wrong shape are refused now, not after a run (load-checks.ts).
+  await checkPackageSessions(ort, sessions, adapter, m).catch(async (e) => {
+    await releaseSessions(sessions);
+    throw e;
+  });
   const { yes, no } = yesNoIds(codec.tokenizer.get_vocab(true));
   const engine = new GenerationEngine(
     ort,

@@ -1,4 +1,6 @@
+import { guardedFetch, isOfficialHub } from '../hub/guarded-fetch';
 import type { PackageReader } from './load';
+import { packageUrl } from './package-path';
 
 /**
  * Reads a package over HTTP(S): the app's own /models/… or a URL the user
@@ -18,8 +20,9 @@ export class FetchReader implements PackageReader {
     this.where = baseUrl;
   }
 
+  /** The file's URL under the package's base: decoded, normalised, never outside it (package-path.ts). */
   private url(path: string): string {
-    return new URL(path, this.base).toString();
+    return packageUrl(this.base, path).toString();
   }
 
   private async cache(): Promise<Cache | null> {
@@ -59,7 +62,8 @@ export class FetchReader implements PackageReader {
     url: string,
     onProgress?: (loaded: number, total: number) => void,
   ): Promise<Uint8Array> {
-    const res = await fetch(url);
+    // No redirect to another origin (the hub's own CDN excepted), as for model repos.
+    const res = await guardedFetch(new URL(url), {}, url, isOfficialHub(new URL(this.base)));
     if (!res.ok) throw new Error(`HTTP ${res.status} ${res.statusText} for ${url}`);
     const total = Number(res.headers.get('content-length') ?? 0);
     if (!res.body) return new Uint8Array(await res.arrayBuffer());
