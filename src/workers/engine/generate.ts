@@ -1,6 +1,7 @@
 import { readAnswer, yesProbability, type Answer } from '../../real';
 import type { ModelAdapter, PreparedRun } from '../adapters/types';
 import type { Ort, OrtTensor } from '../runtime/ort-types';
+import { runSession } from '../runtime/run-session';
 import type { Sessions } from '../runtime/sessions';
 import type { DecoderIo } from './decoder-io';
 import type { RunEvent, RunTimings, StopReason } from './events';
@@ -109,7 +110,7 @@ export class GenerationEngine {
       ...(withAttention ? io.attentionOutputs : []),
     ];
     const t0 = now();
-    const out = await this.sessions.decoder.run(feeds, fetches);
+    const out = await runSession(this.sessions.files.decoder, this.sessions.decoder, feeds, fetches);
     this.runMs += now() - t0;
     const logits = await logitsOfLastPosition(out.logits);
     const rows: Float32Array[] = [];
@@ -129,7 +130,7 @@ export class GenerationEngine {
 
   private async embed(ids: number[]): Promise<Float32Array> {
     const t = now();
-    const out = await this.sessions.embed.run({
+    const out = await runSession(this.sessions.files.embed, this.sessions.embed, {
       input_ids: new this.ort.Tensor(
         'int64',
         BigInt64Array.from(ids, (i) => BigInt(i)),
@@ -177,7 +178,12 @@ export class GenerationEngine {
     timings.preprocessMs = now() - t0;
 
     const tv = now();
-    const features = await imageFeatures(this.ort, this.sessions.vision, run.visionFeeds);
+    const features = await imageFeatures(
+      this.ort,
+      this.sessions.files.vision,
+      this.sessions.vision,
+      run.visionFeeds,
+    );
     if (features.length !== run.featurePositions.length * hidden) {
       throw new Error(
         `vision_encoder gave ${features.length / hidden} image tokens, the prompt has ${run.featurePositions.length} image positions`,

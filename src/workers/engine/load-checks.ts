@@ -139,12 +139,12 @@ export async function checkPackageSessions(
       if (problem) throw new SessionRunError(problem);
       const batched = batch(feeds, dimsOf(sessions.vision, 'inputMetadata', 'pixel_values'));
       if (batched) {
-        const all = await imageFeatures(ort, sessions.vision, batched);
+        const all = await imageFeatures(ort, files.vision, sessions.vision, batched);
         const each = all.length / images.length;
         return images.map((_, i) => all.subarray(i * each, (i + 1) * each));
       }
       const out: Float32Array[] = [];
-      for (const f of feeds) out.push(await imageFeatures(ort, sessions.vision, f));
+      for (const f of feeds) out.push(await imageFeatures(ort, files.vision, sessions.vision, f));
       return out;
     },
   });

@@ -1,6 +1,7 @@
 import { halvesToFloat32 } from '../../real/float16';
 import type { VisionInput } from '../adapters/types';
 import type { Ort, OrtSession, OrtTensor } from '../runtime/ort-types';
+import { runSession } from '../runtime/run-session';
 
 /**
  * Reading the decoder's and the vision encoder's outputs whatever their
@@ -18,10 +19,13 @@ export async function logitsOfLastPosition(t: OrtTensor): Promise<Float32Array> 
 
 export async function imageFeatures(
   ort: Ort,
+  file: string,
   vision: OrtSession,
   feeds: Record<string, VisionInput>,
 ): Promise<Float32Array> {
-  const out = await vision.run(
+  const out = await runSession(
+    file,
+    vision,
     Object.fromEntries(
       Object.entries(feeds).map(([name, t]) => [
         name,

@@ -15,6 +15,8 @@ export interface Sessions {
   backend: Backend;
   /** Why WebGPU was not used, when it was asked for. */
   fallbackReason?: string;
+  /** Each session's file name, for messages. */
+  files: { vision: string; embed: string; decoder: string };
 }
 
 /** One ONNX file and its external data, with the path each initializer names it by. */
@@ -78,7 +80,8 @@ async function createAll(ort: Ort, graphs: ModelGraphs, io: DecoderIo, backend: 
   const embed = await create(graphs.embed);
   const decoder = await create(graphs.decoder, keepOnGpu ? { preferredOutputLocation: keepOnGpu } : {});
   checkDecoderIo(decoder, io, graphs.decoder.name);
-  return { vision, embed, decoder };
+  const files = { vision: graphs.vision.name, embed: graphs.embed.name, decoder: graphs.decoder.name };
+  return { vision, embed, decoder, files };
 }
 
 export async function createSessions(
