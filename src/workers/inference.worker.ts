@@ -86,7 +86,8 @@ const api: InferenceApi = {
       await previous?.release();
       return info(next);
     } catch (e) {
-      if (controller.signal.aborted) throw new Error('the download was stopped; load again to resume it');
+      if (controller.signal.aborted)
+        throw new Error('the download was stopped; load again to resume it', { cause: e });
       throw e;
     } finally {
       if (loading === controller) loading = null;
