@@ -103,6 +103,8 @@ test('run a sample, watch tokens stream, inspect tokens, change α, save, reopen
 
   await inspector.open('?autoload=0');
   await page.getByTestId('trace.open').setInputFiles(tracePath);
+  // The trace worker opens it: wait for its tokens.
+  await expect(page.getByTestId('token-strip.token')).toHaveCount(tokens.length);
   expect(await inspector.tokenTexts()).toEqual(tokens);
   await expect.poll(async () => differs(await inspector.canvasPixels(), realMap)).toBe(0);
   await inspector.token(3).click();

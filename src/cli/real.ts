@@ -12,19 +12,30 @@ import {
   settingsFromFlags,
 } from './args';
 import { evalCommand } from './eval-command';
+import { convertCommand } from './convert-command';
 import { evalTracesCommand } from './eval-traces-command';
+import { inspectModelCommand } from './inspect-model-command';
+import { parseTier, prepareCommand } from './prepare-command';
 import { runCommand } from './run-command';
 import { scoreCommand } from './score-command';
 
 const USAGE = `usage:
-  real score TRACE.json [--alpha A] [--beta B] [--k K] [--layers FROM:TO]
-  real run IMAGE --model DIR [--out TRACE.json] [GENERATION]
+  real score TRACE [--view NAME] [--alpha A] [--beta B] [--k K] [--layers FROM:TO]   (TRACE: .json or binary)
+  real convert IN OUT [--float16 | --float32]   (OUT .json: the JSON form; else binary, float16 by default)
+  real run IMAGE --model DIR [--dtype D] [--tier 1|2|3|none] [--out TRACE.json] [GENERATION]
   real eval DIR --model DIR [--traces OUTDIR] [GENERATION] [--alpha A] [--beta B] [--k K] [--layers FROM:TO]
   real eval-traces DIR [--alpha A] [--beta B] [--k K] [--layers FROM:TO]
+  real inspect-model DIR [--dtype D | --dtype decoder=D,vision=D,embed=D]
+  real prepare IMAGE --model DIR [--question TEXT] [--tier 1|2|3|none]   (what the model will see; no ONNX loaded)
 GENERATION: [--question TEXT] [--max-tokens N] [--temperature T] [--top-p P] [--seed S] (greedy by default)`;
 
+// eslint-disable-next-line no-control-regex -- control characters are what it finds
+const UNPRINTABLE = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\ufffd]/g;
+
+/** One printable line: newlines become spaces; other control characters and U+FFFD are shown escaped. */
 function oneLine(message: string): string {
-  return message.replace(/\s*\n\s*/g, ' ');
+  const escape = (c: string) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`;
+  return message.replace(/\s*\n\s*/g, ' ').replace(UNPRINTABLE, escape);
 }
 
 const err = (s: string) => process.stderr.write(`${s}\n`);
@@ -32,7 +43,7 @@ const err = (s: string) => process.stderr.write(`${s}\n`);
 function progressBar(done: number, total: number, id: string): void {
   const width = 30;
   const filled = Math.round((done / total) * width);
-  const line = `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${total} ${id}`;
+  const line = `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${total} ${oneLine(id)}`;
   if (process.stderr.isTTY) process.stderr.write(`\r${line}${done === total ? '\n' : ''}`);
   else if (done === total || done % 10 === 0) err(line);
 }
@@ -54,6 +65,11 @@ export async function main(argv: string[]): Promise<number> {
           model: { type: 'string' },
           out: { type: 'string' },
           traces: { type: 'string' },
+          dtype: { type: 'string' },
+          view: { type: 'string' },
+          tier: { type: 'string' },
+          float16: { type: 'boolean' },
+          float32: { type: 'boolean' },
         },
         allowPositionals: true,
         strict: true,
@@ -64,8 +80,9 @@ export async function main(argv: string[]): Promise<number> {
     const settings = settingsFromFlags(parsed.values);
     const generation = generationFromFlags(parsed.values);
     const [target, ...extra] = parsed.positionals;
-    if (target === undefined || extra.length > 0)
-      throw new UsageError(`${command}: expected one path\n${USAGE}`);
+    const paths = command === 'convert' ? 2 : 1;
+    if (target === undefined || extra.length !== paths - 1)
+      throw new UsageError(`${command}: expected ${paths === 2 ? 'two paths' : 'one path'}\n${USAGE}`);
     const model = () => {
       if (!parsed.values.model)
         throw new UsageError(`${command}: --model DIR is needed (a model package folder)`);
@@ -73,10 +90,18 @@ export async function main(argv: string[]): Promise<number> {
     };
     switch (command) {
       case 'score':
-        process.stdout.write(`${scoreCommand(target, settings)}\n`);
+        process.stdout.write(`${scoreCommand(target, settings, parsed.values.view)}\n`);
+        return 0;
+      case 'convert':
+        err(convertCommand(target, extra[0], parsed.values));
         return 0;
       case 'run': {
-        const json = await runCommand(target, model(), parsed.values.out, err, generation);
+        const tier = parseTier(parsed.values.tier);
+        const json = await runCommand(target, model(), parsed.values.out, err, {
+          ...generation,
+          ...(tier !== undefined ? { tier } : {}),
+          dtype: parsed.values.dtype,
+        });
         if (json) process.stdout.write(`${json}\n`);
         return 0;
       }
@@ -87,11 +112,20 @@ export async function main(argv: string[]): Promise<number> {
           settings,
           parsed.values.traces,
           progressBar,
+          generation,
         );
         err(table);
         process.stdout.write(`${json}\n`);
         return 0;
       }
+      case 'prepare':
+        process.stdout.write(
+          `${await prepareCommand(target, model(), { question: parsed.values.question, tier: parseTier(parsed.values.tier) })}\n`,
+        );
+        return 0;
+      case 'inspect-model':
+        process.stdout.write(`${await inspectModelCommand(target, parsed.values.dtype)}\n`);
+        return 0;
       case 'eval-traces': {
         const { json, table } = evalTracesCommand(target, settings);
         err(table);

@@ -1,19 +1,25 @@
-import { readFileSync } from 'node:fs';
-import { parseTrace, scoreTrace, type RealSettings } from '../real';
+import { UnknownViewError, scoreTrace, withView, type RealSettings } from '../real';
+import { UsageError } from './args';
+import { finiteJson } from './finite-json';
+import { readTraceFile } from './trace-file';
 
-/** `real score TRACE.json`: the JSON object of trace-format.md, "The scoring command". */
-export function scoreCommand(file: string, settings: RealSettings): string {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (e) {
-    throw new Error(`${file}: cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, {
-      cause: e,
-    });
+/**
+ * `real score TRACE [--view NAME]`: the JSON object of trace-format.md, "The
+ * scoring command", for the default view or the named one. TRACE is either
+ * form (JSON or binary).
+ */
+export function scoreCommand(file: string, settings: RealSettings, view?: string): string {
+  let trace = readTraceFile(file);
+  if (view !== undefined) {
+    try {
+      trace = withView(trace, view);
+    } catch (e) {
+      if (e instanceof UnknownViewError) throw new UsageError(`--${e.message}`, { cause: e });
+      throw e;
+    }
   }
-  const trace = parseTrace(text);
   const s = scoreTrace(trace, settings);
-  return JSON.stringify({
+  return finiteJson({
     reasoning: s.reasoning,
     tokens: s.tokens,
     tauT: s.tauT,

@@ -1,5 +1,6 @@
+import { float16Table } from './float16';
 import type { LayerRange, RowReading } from './settings';
-import type { Trace } from './trace';
+import type { AttentionRow, Trace } from './trace';
 
 /**
  * Layer aggregation (section 3). Rows in a trace are already averaged over
@@ -28,14 +29,21 @@ export function resolveLayers(range: LayerRange | null, layerCount: number): Lay
 
 /** Mean over layers `from..to` of `rows[l][p]` for each p in `positions`. */
 export function meanAtPositions(
-  rows: readonly Float32Array[],
+  rows: readonly AttentionRow[],
   positions: ArrayLike<number>,
   layers: LayerRange,
 ): Float64Array {
   const out = new Float64Array(positions.length);
   for (let l = layers.from; l <= layers.to; l++) {
     const row = rows[l];
-    for (let i = 0; i < positions.length; i++) out[i] += row[positions[i]];
+    if (row instanceof Float32Array) {
+      for (let i = 0; i < positions.length; i++) out[i] += row[positions[i]];
+    } else {
+      // float16 bits, decoded by table as they are read (no float32 copy of the row).
+      const bits = row.bits;
+      const f16 = float16Table();
+      for (let i = 0; i < positions.length; i++) out[i] += f16[bits[positions[i]]];
+    }
   }
   const n = layers.to - layers.from + 1;
   for (let i = 0; i < out.length; i++) out[i] /= n;
@@ -43,7 +51,7 @@ export function meanAtPositions(
 }
 
 /** Mean row over layers, full length (for display of one token's whole row). */
-export function meanRow(rows: readonly Float32Array[], layers: LayerRange): Float64Array {
+export function meanRow(rows: readonly AttentionRow[], layers: LayerRange): Float64Array {
   const len = rows[layers.from].length;
   const positions = new Int32Array(len);
   for (let i = 0; i < len; i++) positions[i] = i;
@@ -55,7 +63,11 @@ export function meanRow(rows: readonly Float32Array[], layers: LayerRange): Floa
  * its own row (the default), or the row under which it was produced (the
  * previous token's own row; for the first token, the prompt's last row).
  */
-export function rowsForToken(trace: Trace, index: number, reading: RowReading): Float32Array[] {
+export function rowsForToken<R extends AttentionRow>(
+  trace: Trace<R>,
+  index: number,
+  reading: RowReading,
+): R[] {
   if (reading === 'own') return trace.generated[index].attention;
   if (index > 0) return trace.generated[index - 1].attention;
   if (!trace.promptAttention) {

@@ -3,7 +3,7 @@ import { resizeBilinear } from './map';
 import { accuracy, binaryCurves, type BinaryCurveSummary } from './metrics';
 import { ablationMaps, prepareTrace } from './score';
 import type { RealSettings } from './settings';
-import type { Trace } from './trace';
+import type { AnyTrace } from './trace';
 import { MAP_MODES, type MapMode } from './weights';
 
 /**
@@ -14,7 +14,7 @@ import { MAP_MODES, type MapMode } from './weights';
  */
 
 export interface EvalItem {
-  trace: Trace;
+  trace: AnyTrace;
   label: 0 | 1;
   /** Size of the image the map is resized to (the mask's). */
   width: number;
@@ -45,7 +45,7 @@ export interface EvalReport {
   pixel: Record<MapMode, PixelMetrics>;
 }
 
-export function answerText(trace: Trace): string {
+export function answerText(trace: Pick<AnyTrace, 'generated'>): string {
   return trace.generated.map((t) => t.text).join('');
 }
 

@@ -132,6 +132,10 @@ describe('edge cases', () => {
     expect(s.tokens).toEqual([]);
     expect(s.noneSelected).toBe(true);
     expect(Array.from(s.map)).toEqual([0, 0]);
+    // the spec pins τ_t = τ_i = 0 here, so every printed number stays finite
+    expect(s.tauT).toBe(0);
+    expect(s.tauI).toBe(0);
+    expect(s.consistency.jaccard).toBe(0);
   });
 });
 

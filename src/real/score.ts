@@ -6,7 +6,7 @@ import { minMax, minMaxInverted } from './normalize';
 import { reasoningTokenIndices } from './reasoning';
 import type { RealSettings } from './settings';
 import { threshold } from './thresholds';
-import { layerCount, type Trace } from './trace';
+import { layerCount, type AnyTrace } from './trace';
 import { MAP_MODES, selected, weights, type MapMode } from './weights';
 import { anomalyWordPositions } from './words';
 
@@ -34,7 +34,23 @@ export interface PreparedTrace {
 
 export type PrepareSettings = Pick<RealSettings, 'layers' | 'rowReading' | 'anomalyWords'>;
 
-export function prepareTrace(trace: Trace, settings: PrepareSettings): PreparedTrace {
+export interface PrepareProgress {
+  /** Reasoning tokens done, of `total`. */
+  done: number;
+  total: number;
+}
+
+/**
+ * prepareTrace in steps: yields its progress every `chunk` reasoning tokens
+ * and returns the prepared trace, so a worker can report progress and stop
+ * between steps. The maps share one buffer (reasoning tokens × cells), which
+ * a worker can transfer whole.
+ */
+export function* prepareTraceSteps(
+  trace: AnyTrace,
+  settings: PrepareSettings,
+  chunk = 64,
+): Generator<PrepareProgress, PreparedTrace> {
   const { rows, cols } = trace.grid;
   const layers = resolveLayers(settings.layers, layerCount(trace));
   const reasoning = reasoningTokenIndices(trace.generated);
@@ -42,19 +58,30 @@ export function prepareTrace(trace: Trace, settings: PrepareSettings): PreparedT
   // One gather serves both scores: image cells first, anomaly words after.
   const positions = Int32Array.from([...trace.imagePositions, ...anomalyPositions]);
   const cells = rows * cols;
+  const all = new Float64Array(reasoning.length * cells);
   const maps: Float64Array[] = [];
   const sT = new Float64Array(reasoning.length);
   const sI = new Float64Array(reasoning.length);
-  reasoning.forEach((g, r) => {
-    const mean = meanAtPositions(rowsForToken(trace, g, settings.rowReading), positions, layers);
-    const map = mean.subarray(0, cells);
+  for (let r = 0; r < reasoning.length; r++) {
+    if (r > 0 && r % chunk === 0) yield { done: r, total: reasoning.length };
+    const mean = meanAtPositions(rowsForToken(trace, reasoning[r], settings.rowReading), positions, layers);
+    const map = all.subarray(r * cells, (r + 1) * cells);
+    map.set(mean.subarray(0, cells));
     let st = 0;
     for (let i = cells; i < mean.length; i++) st += mean[i];
     maps.push(map);
     sT[r] = st;
     sI[r] = spatialEntropy(map, rows, cols);
-  });
+  }
   return { rows, cols, reasoning, anomalyPositions, maps, sT, sI };
+}
+
+export function prepareTrace(trace: AnyTrace, settings: PrepareSettings): PreparedTrace {
+  const steps = prepareTraceSteps(trace, settings, Infinity);
+  for (;;) {
+    const step = steps.next();
+    if (step.done) return step.value;
+  }
 }
 
 export interface TokenScore {
@@ -89,8 +116,9 @@ export type ScoreSettings = Pick<
 function normalised(p: PreparedTrace, s: ScoreSettings) {
   const sTNorm = minMax(p.sT);
   const sINorm = minMaxInverted(p.sI);
-  const tauT = p.reasoning.length ? threshold(sTNorm, s.tauT) : NaN;
-  const tauI = p.reasoning.length ? threshold(sINorm, s.tauI) : NaN;
+  // With no reasoning token the spec pins τ_t = τ_i = 0 (every printed number stays finite).
+  const tauT = p.reasoning.length ? threshold(sTNorm, s.tauT) : 0;
+  const tauI = p.reasoning.length ? threshold(sINorm, s.tauI) : 0;
   return { sTNorm, sINorm, tauT, tauI, alpha: s.alpha, beta: s.beta };
 }
 
@@ -128,6 +156,6 @@ export function ablationMaps(p: PreparedTrace, s: ScoreSettings): Record<MapMode
   return out;
 }
 
-export function scoreTrace(trace: Trace, settings: RealSettings): RealScore {
+export function scoreTrace(trace: AnyTrace, settings: RealSettings): RealScore {
   return scorePrepared(prepareTrace(trace, settings), settings);
 }

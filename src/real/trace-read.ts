@@ -1,11 +1,30 @@
 import {
   TRACE_FORMAT,
-  TRACE_VERSION,
   lastPromptPosition,
+  type AnyTrace,
+  type Box,
   type Trace,
   type TraceGeneratedToken,
+  type TraceImage,
+  type TraceModelInfo,
   type TracePromptToken,
+  type TracePrompting,
+  type TraceVersion,
+  type TraceView,
 } from './trace';
+import { JsonSyntaxError, JsonStreamParser } from './json-stream';
+import { TRACE_LIMITS } from './trace-limits';
+
+/**
+ * Reading a trace (trace-format.md, versions 1 and 2) from parsed JSON, for
+ * input from strangers: every field is checked, every number finite and in
+ * range, limits (grid cells, layers, positions) before the work they bound,
+ * and an error names the exact field, as a JSON path.
+ *
+ * The reading is in two halves that the binary container shares:
+ * `readTraceMeta` reads everything but the rows; `readTrace` adds the rows
+ * from JSON, the binary reader (trace-binary.ts) from its blocks.
+ */
 
 /** A trace that breaks the format; `field` names where, as a JSON path. */
 export class TraceFormatError extends Error {
@@ -20,12 +39,12 @@ export class TraceFormatError extends Error {
 
 type Json = unknown;
 
-function fail(field: string, detail: string): never {
+export function fail(field: string, detail: string): never {
   throw new TraceFormatError(field, detail);
 }
 
 function isObject(v: Json): v is Record<string, Json> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
+  return typeof v === 'object' && v !== null && !Array.isArray(v) && !ArrayBuffer.isView(v);
 }
 
 function expectObject(v: Json, field: string): Record<string, Json> {
@@ -33,7 +52,9 @@ function expectObject(v: Json, field: string): Record<string, Json> {
   return v;
 }
 
+/** An array; the streaming parser gives long arrays of numbers as Float64Arrays, read as arrays here. */
 function expectArray(v: Json, field: string): Json[] {
+  if (v instanceof Float64Array) return Array.from(v);
   if (!Array.isArray(v)) fail(field, 'expected an array');
   return v;
 }
@@ -43,73 +64,102 @@ function expectString(v: Json, field: string): string {
   return v;
 }
 
-function expectIndex(v: Json, field: string): number {
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) {
-    fail(field, 'expected a whole number ≥ 0');
+function expectWhole(v: Json, field: string, min: number, max: number, what = ''): number {
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < min) {
+    fail(field, `expected a whole number ≥ ${min}`);
+  }
+  if (v > max) fail(field, `${v} is past ${what || 'the largest value this reader accepts'} (${max})`);
+  return v;
+}
+
+/** A sequence position: a whole number below the positions limit. */
+function expectPosition(v: Json, field: string): number {
+  return expectWhole(v, field, 0, TRACE_LIMITS.positions - 1, 'the limit on sequence positions');
+}
+
+function expectFinite(v: Json, field: string, min = -Infinity): number {
+  if (typeof v !== 'number' || !Number.isFinite(v) || v < min) {
+    fail(field, min === -Infinity ? 'expected a finite number' : `expected a finite number ≥ ${min}`);
   }
   return v;
 }
 
-function expectPositive(v: Json, field: string): number {
-  const n = expectIndex(v, field);
-  if (n === 0) fail(field, 'expected a whole number ≥ 1');
-  return n;
+/** The largest float32; values above it would be stored as Infinity. */
+const FLOAT32_MAX = 3.4028234663852886e38;
+
+/** An attention value: finite, ≥ 0, and within float32's range (it is stored as float32). */
+export function checkAttentionValue(x: Json, field: string): number {
+  if (typeof x !== 'number' || !Number.isFinite(x) || x < 0) fail(field, 'expected a finite number ≥ 0');
+  if (!Number.isFinite(Math.fround(x))) fail(field, `${x} is past float32's range (at most ${FLOAT32_MAX})`);
+  return x;
 }
 
-/** Attention rows: one per layer, each of `length` finite numbers ≥ 0. */
-function readRows(v: Json, field: string, length: number, layers: number | null): Float32Array[] {
-  const rows = expectArray(v, field);
-  if (rows.length === 0) fail(field, 'expected at least one layer');
-  if (layers !== null && rows.length !== layers) {
-    fail(field, `expected ${layers} layers like the other tokens, got ${rows.length}`);
+/** Settings and timings: any JSON, but no non-finite number (1e999 parses as Infinity) and bounded nesting. */
+function expectPlainObject(v: Json, field: string): Record<string, unknown> {
+  const o = expectObject(v, field);
+  const walk = (x: Json, f: string, depth: number): Json => {
+    if (depth > 64) fail(f, 'nested deeper than 64 levels');
+    if (typeof x === 'number' && !Number.isFinite(x)) fail(f, 'expected a finite number');
+    if (x instanceof Float64Array) x = Array.from(x); // from the streaming parser: kept as JSON
+    if (Array.isArray(x)) x.forEach((y, i) => ((x as Json[])[i] = walk(y, `${f}[${i}]`, depth + 1)));
+    else if (isObject(x)) for (const [k, y] of Object.entries(x)) x[k] = walk(y, `${f}.${k}`, depth + 1);
+    return x;
+  };
+  walk(o, field, 0);
+  return o;
+}
+
+function readGrid(v: Json, field: string): { rows: number; cols: number } {
+  const g = expectObject(v, field);
+  const rows = expectWhole(g.rows, `${field}.rows`, 1, TRACE_LIMITS.gridCells);
+  const cols = expectWhole(g.cols, `${field}.cols`, 1, TRACE_LIMITS.gridCells);
+  if (rows * cols > TRACE_LIMITS.gridCells) {
+    fail(field, `${rows} × ${cols} = ${rows * cols} cells, past the limit of ${TRACE_LIMITS.gridCells}`);
   }
-  return rows.map((row, l) => {
-    const f = `${field}[${l}]`;
-    const values = expectArray(row, f);
-    if (values.length !== length) fail(f, `expected ${length} values, got ${values.length}`);
-    const out = new Float32Array(length);
-    for (let i = 0; i < length; i++) {
-      const x = values[i];
-      if (typeof x !== 'number' || !Number.isFinite(x) || x < 0) {
-        fail(`${f}[${i}]`, 'expected a finite number ≥ 0');
-      }
-      out[i] = x;
-    }
-    return out;
-  });
+  return { rows, cols };
+}
+
+/** A grid's positions: rows × cols of them, checked for count before each is read. */
+function readCellPositions(v: Json, field: string, cells: number): number[] {
+  const list = expectArray(v, field);
+  if (list.length !== cells) fail(field, `expected rows×cols = ${cells} positions, got ${list.length}`);
+  return list.map((p, i) => expectPosition(p, `${field}[${i}]`));
+}
+
+function readBox(v: Json, field: string): Box {
+  const b = expectArray(v, field);
+  if (b.length !== 4) fail(field, `expected [x0, y0, x1, y1], got ${b.length} numbers`);
+  const [x0, y0, x1, y1] = b.map((x, i) => expectFinite(x, `${field}[${i}]`, 0));
+  if (!(x1 > x0)) fail(`${field}[2]`, `expected x1 > x0 (${x0})`);
+  if (!(y1 > y0)) fail(`${field}[3]`, `expected y1 > y0 (${y0})`);
+  return [x0, y0, x1, y1];
 }
 
 function readPrompt(v: Json): TracePromptToken[] {
   return expectArray(v, 'prompt').map((t, i) => {
     const o = expectObject(t, `prompt[${i}]`);
     return {
-      position: expectIndex(o.position, `prompt[${i}].position`),
+      position: expectPosition(o.position, `prompt[${i}].position`),
       text: expectString(o.text, `prompt[${i}].text`),
     };
   });
 }
 
-function readGenerated(v: Json): TraceGeneratedToken[] {
-  let layers: number | null = null;
+/** A generated token without its rows (they are added by the JSON or the binary reader). */
+function readGeneratedMeta(v: Json): TraceGeneratedToken<never>[] {
   return expectArray(v, 'generated').map((t, i) => {
     const f = `generated[${i}]`;
     const o = expectObject(t, f);
-    const position = expectIndex(o.position, `${f}.position`);
+    const position = expectPosition(o.position, `${f}.position`);
+    const text = expectString(o.text, `${f}.text`);
     if (typeof o.special !== 'boolean') fail(`${f}.special`, 'expected true or false');
-    const attention = readRows(o.attention, `${f}.attention`, position + 1, layers);
-    layers = attention.length;
-    const token: TraceGeneratedToken = {
-      position,
-      text: expectString(o.text, `${f}.text`),
-      special: o.special,
-      attention,
-    };
-    if (o.id !== undefined) token.id = expectIndex(o.id, `${f}.id`);
+    const token: TraceGeneratedToken<never> = { position, text, special: o.special, attention: [] };
+    if (o.id !== undefined) token.id = expectWhole(o.id, `${f}.id`, 0, 2 ** 31 - 1);
     return token;
   });
 }
 
-function checkPositions(trace: Trace): void {
+function checkPositions(trace: AnyTrace): void {
   const seen = new Map<number, string>();
   const claim = (p: number, field: string) => {
     const other = seen.get(p);
@@ -130,8 +180,91 @@ function checkPositions(trace: Trace): void {
   });
 }
 
-function readOptional(o: Record<string, Json>, trace: Trace): void {
-  if (o.image !== undefined) trace.image = expectString(o.image, 'image');
+function readImage(v: Json, version: TraceVersion): string | TraceImage {
+  if (typeof v === 'string') return v;
+  if (version === 1) fail('image', 'expected a string (a data URL)');
+  if (!isObject(v)) fail('image', 'expected a data URL or an object { width, height, dataUrl }');
+  const width = expectWhole(v.width, 'image.width', 1, TRACE_LIMITS.imagePixels);
+  const height = expectWhole(v.height, 'image.height', 1, TRACE_LIMITS.imagePixels);
+  if (width * height > TRACE_LIMITS.imagePixels) {
+    fail('image', `${width} × ${height} pixels, past the limit of ${TRACE_LIMITS.imagePixels}`);
+  }
+  const image: TraceImage = { width, height, dataUrl: expectString(v.dataUrl, 'image.dataUrl') };
+  if (v.box !== undefined) image.box = checkBoxInImage(readBox(v.box, 'image.box'), 'image.box', image);
+  return image;
+}
+
+function checkBoxInImage(box: Box, field: string, image: TraceImage | undefined): Box {
+  if (image && box[2] > image.width) fail(`${field}[2]`, `past the image's width (${image.width})`);
+  if (image && box[3] > image.height) fail(`${field}[3]`, `past the image's height (${image.height})`);
+  return box;
+}
+
+function readViews(v: Json, trace: AnyTrace): TraceView[] {
+  const list = expectArray(v, 'views');
+  if (list.length > TRACE_LIMITS.views) {
+    fail('views', `${list.length} views, past the limit of ${TRACE_LIMITS.views}`);
+  }
+  const last = lastPromptPosition(trace);
+  const image = typeof trace.image === 'object' ? trace.image : undefined;
+  const names = new Set<string>();
+  return list.map((x, i) => {
+    const f = `views[${i}]`;
+    const o = expectObject(x, f);
+    const name = expectString(o.name, `${f}.name`);
+    if (name === '') fail(`${f}.name`, 'expected a name');
+    if (names.has(name)) fail(`${f}.name`, `"${name}" names an earlier view too`);
+    names.add(name);
+    const { rows, cols } = readGrid({ rows: o.rows, cols: o.cols }, f);
+    const positions = readCellPositions(o.positions, `${f}.positions`, rows * cols);
+    const own = new Set<number>();
+    positions.forEach((p, k) => {
+      if (p > last) fail(`${f}.positions[${k}]`, `position ${p} is after the prompt (${last})`);
+      if (own.has(p)) fail(`${f}.positions[${k}]`, `position ${p} is in this view twice`);
+      own.add(p);
+    });
+    const view: TraceView = { name, rows, cols, positions };
+    if (o.box !== undefined) view.box = checkBoxInImage(readBox(o.box, `${f}.box`), `${f}.box`, image);
+    return view;
+  });
+}
+
+function readModelInfo(v: Json): TraceModelInfo {
+  const o = expectObject(v, 'modelInfo');
+  const info: TraceModelInfo = {};
+  for (const key of ['name', 'family', 'source', 'dtype'] as const) {
+    if (o[key] !== undefined) info[key] = expectString(o[key], `modelInfo.${key}`);
+  }
+  if (o.attentionLayers !== undefined) {
+    const layers = expectArray(o.attentionLayers, 'modelInfo.attentionLayers');
+    if (layers.length > TRACE_LIMITS.layers) {
+      fail('modelInfo.attentionLayers', `${layers.length} layers, past the limit of ${TRACE_LIMITS.layers}`);
+    }
+    let previous = -1;
+    info.attentionLayers = layers.map((x, i) => {
+      const f = `modelInfo.attentionLayers[${i}]`;
+      const l = expectWhole(x, f, 0, 65535);
+      if (l <= previous) fail(f, `expected a decoder layer after ${previous} (ascending)`);
+      previous = l;
+      return l;
+    });
+  }
+  return info;
+}
+
+function readPrompting(v: Json): TracePrompting {
+  const o = expectObject(v, 'prompting');
+  const out: TracePrompting = {};
+  if (o.system !== undefined) out.system = expectString(o.system, 'prompting.system');
+  if (o.tier !== undefined) {
+    if (o.tier !== 1 && o.tier !== 2 && o.tier !== 3) fail('prompting.tier', 'expected 1, 2 or 3');
+    out.tier = o.tier;
+  }
+  return out;
+}
+
+function readOptional(o: Record<string, Json>, trace: AnyTrace): void {
+  if (o.image !== undefined) trace.image = readImage(o.image, trace.version);
   if (o.mask !== undefined) trace.mask = expectString(o.mask, 'mask');
   if (o.label !== undefined) {
     if (o.label !== 0 && o.label !== 1) fail('label', 'expected 0 (normal) or 1 (anomalous)');
@@ -143,59 +276,171 @@ function readOptional(o: Record<string, Json>, trace: Trace): void {
       fail('answerProbability', 'expected a number in [0, 1]');
     trace.answerProbability = p;
   }
-  if (o.settings !== undefined) trace.settings = expectObject(o.settings, 'settings');
-  if (o.timings !== undefined) trace.timings = expectObject(o.timings, 'timings');
+  if (o.settings !== undefined) trace.settings = expectPlainObject(o.settings, 'settings');
+  if (o.timings !== undefined) trace.timings = expectPlainObject(o.timings, 'timings');
+  // A version-1 trace keeps its extra fields out, whatever their names.
+  if (trace.version === 1) return;
+  if (o.views !== undefined) trace.views = readViews(o.views, trace);
+  if (o.modelInfo !== undefined) trace.modelInfo = readModelInfo(o.modelInfo);
+  if (o.prompting !== undefined) trace.prompting = readPrompting(o.prompting);
+  if (o.answer !== undefined) {
+    if (o.answer !== 'yes' && o.answer !== 'no' && o.answer !== null)
+      fail('answer', 'expected "yes", "no" or null');
+    trace.answer = o.answer;
+  }
 }
 
-/** Validates parsed JSON as a version-1 trace. Unknown extra fields are kept out, not rejected. */
-export function readTrace(json: Json): Trace {
+/**
+ * Everything but the rows, validated: each generated token's `attention` is
+ * left empty, and `promptAttention` unset, for the caller to fill. The
+ * number of layers is checked against `modelInfo.attentionLayers` by
+ * `checkAttentionLayers` once the rows are known.
+ */
+export function readTraceMeta(json: Json): Trace<never> {
   const o = expectObject(json, '(trace)');
   if (o.format !== TRACE_FORMAT) fail('format', `expected "${TRACE_FORMAT}"`);
-  if (o.version !== TRACE_VERSION) {
-    fail(
-      'version',
-      `unknown version ${JSON.stringify(o.version)}; this reader knows version ${TRACE_VERSION}`,
-    );
+  if (o.version !== 1 && o.version !== 2) {
+    fail('version', `unknown version ${JSON.stringify(o.version)}; this reader knows versions 1 and 2`);
   }
-  const grid = expectObject(o.grid, 'grid');
-  const rows = expectPositive(grid.rows, 'grid.rows');
-  const cols = expectPositive(grid.cols, 'grid.cols');
-  const imagePositions = expectArray(o.imagePositions, 'imagePositions').map((p, i) =>
-    expectIndex(p, `imagePositions[${i}]`),
-  );
-  if (imagePositions.length !== rows * cols) {
-    fail('imagePositions', `expected rows×cols = ${rows * cols} positions, got ${imagePositions.length}`);
-  }
-  const trace: Trace = {
+  const version: TraceVersion = o.version;
+  const grid = readGrid(o.grid, 'grid');
+  const trace: Trace<never> = {
     format: TRACE_FORMAT,
-    version: TRACE_VERSION,
+    version,
     model: expectString(o.model, 'model'),
-    grid: { rows, cols },
-    imagePositions,
+    grid,
+    imagePositions: readCellPositions(o.imagePositions, 'imagePositions', grid.rows * grid.cols),
     prompt: readPrompt(o.prompt),
-    generated: readGenerated(o.generated),
+    generated: readGeneratedMeta(o.generated),
   };
   checkPositions(trace);
-  if (o.promptAttention !== undefined) {
-    const layers = trace.generated[0]?.attention.length ?? null;
-    trace.promptAttention = readRows(
-      o.promptAttention,
-      'promptAttention',
-      lastPromptPosition(trace) + 1,
-      layers,
-    );
-  }
   readOptional(o, trace);
   return trace;
 }
 
-/** Parses trace text (JSON). A binary form may be added beside it later. */
+/**
+ * How many layers every token's rows must have: the count most tokens have
+ * (so a token that lost a layer is the one named, even the first).
+ */
+export function expectedLayers(counts: readonly number[]): number {
+  const tally = new Map<number, number>();
+  let best = counts[0] ?? 0;
+  for (const c of counts) {
+    const n = (tally.get(c) ?? 0) + 1;
+    tally.set(c, n);
+    if (n > tally.get(best)!) best = c;
+  }
+  return best;
+}
+
+/** One token's layer count against the expected one, and the limit. */
+export function checkLayerCount(field: string, layers: number, expected: number): void {
+  if (layers > TRACE_LIMITS.layers) fail(field, `${layers} layers, past the limit of ${TRACE_LIMITS.layers}`);
+  if (layers !== expected) fail(field, `expected ${expected} layers like the other tokens, got ${layers}`);
+  if (layers === 0) fail(field, 'expected at least one layer');
+}
+
+/** `modelInfo.attentionLayers` names one decoder layer per row. */
+export function checkAttentionLayers(trace: Pick<AnyTrace, 'modelInfo'>, layers: number): void {
+  const named = trace.modelInfo?.attentionLayers;
+  if (named && named.length !== layers) {
+    fail('modelInfo.attentionLayers', `names ${named.length} decoder layers, but the rows have ${layers}`);
+  }
+}
+
+/** Attention rows from JSON: one per layer, each of `length` finite numbers ≥ 0 within float32's range. */
+function readRows(rows: Json[], field: string, length: number): Float32Array[] {
+  return rows.map((row, l) => {
+    const f = `${field}[${l}]`;
+    // A Float64Array from the streaming parser is read in place (no array of the row's numbers).
+    const values: ArrayLike<Json> = row instanceof Float64Array ? row : expectArray(row, f);
+    if (values.length !== length) fail(f, `expected ${length} values, got ${values.length}`);
+    const out = new Float32Array(length);
+    for (let i = 0; i < length; i++) {
+      const x = values[i];
+      // The fast test first: a finite number in float32's range (NaN fails every comparison).
+      if (typeof x === 'number' && x >= 0 && x <= FLOAT32_MAX) out[i] = x;
+      else out[i] = checkAttentionValue(x, `${f}[${i}]`);
+    }
+    return out;
+  });
+}
+
+/** Validates parsed JSON as a trace, version 1 or 2. Unknown extra fields are kept out, not rejected. */
+export function readTrace(json: Json): Trace {
+  const meta = readTraceMeta(json);
+  const o = json as Record<string, Json>;
+  const trace = meta as unknown as Trace;
+  // Every token's layer count is checked before any row is read.
+  const blocks: { field: string; rows: Json[]; length: number; set: (r: Float32Array[]) => void }[] = [];
+  (o.generated as Json[]).forEach((t, i) => {
+    const field = `generated[${i}].attention`;
+    const token = trace.generated[i];
+    blocks.push({
+      field,
+      rows: expectArray((t as Record<string, Json>).attention, field),
+      length: token.position + 1,
+      set: (r) => (token.attention = r),
+    });
+  });
+  if (o.promptAttention !== undefined) {
+    blocks.push({
+      field: 'promptAttention',
+      rows: expectArray(o.promptAttention, 'promptAttention'),
+      length: lastPromptPosition(trace) + 1,
+      set: (r) => (trace.promptAttention = r),
+    });
+  }
+  const layers = expectedLayers(blocks.map((b) => b.rows.length));
+  for (const b of blocks) checkLayerCount(b.field, b.rows.length, layers);
+  if (blocks.length) checkAttentionLayers(trace, layers);
+  for (const b of blocks) b.set(readRows(b.rows, b.field, b.length));
+  return trace;
+}
+
+/** Parses trace text (JSON; a leading byte-order mark is allowed). The binary form is in trace-binary.ts. */
 export function parseTrace(text: string): Trace {
   let json: Json;
   try {
-    json = JSON.parse(text);
+    json = JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
   } catch (e) {
     throw new TraceFormatError('(file)', `not JSON (${(e as Error).message})`);
   }
   return readTrace(json);
+}
+
+/**
+ * Trace JSON read from UTF-8 chunks as they come (a file stream), without a
+ * string of the whole text (json-stream.ts): for JSON traces past what one
+ * string can hold. Accepts what parseTrace accepts, byte-order mark included.
+ */
+export class TraceJsonReader {
+  private parser = new JsonStreamParser({ numericArrays: true });
+  push(chunk: Uint8Array): void {
+    try {
+      this.parser.push(chunk);
+    } catch (e) {
+      throw syntax(e);
+    }
+  }
+  end(): Trace {
+    let json: Json;
+    try {
+      json = this.parser.end();
+    } catch (e) {
+      throw syntax(e);
+    }
+    return readTrace(json);
+  }
+}
+
+function syntax(e: unknown): unknown {
+  return e instanceof JsonSyntaxError ? new TraceFormatError('(file)', `not JSON (${e.message})`) : e;
+}
+
+/** parseTrace for UTF-8 chunks (TraceJsonReader over an iterable). */
+export function parseTraceChunks(chunks: Iterable<Uint8Array>): Trace {
+  const reader = new TraceJsonReader();
+  for (const c of chunks) reader.push(c);
+  return reader.end();
 }

@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { parseTrace, TraceFormatError } from './trace-read';
+import { parseTrace, parseTraceChunks, TraceFormatError } from './trace-read';
 import { serializeTrace, traceToJson } from './trace-write';
+import { buildTrace } from '../../tests/trace-builder';
 
 const text = readFileSync('tests/fixtures/traces/hand-computed.json', 'utf8');
 const json = () => JSON.parse(text);
@@ -9,6 +10,26 @@ const json = () => JSON.parse(text);
 /** Parses the fixture after `mutate` has broken it. */
 function errorOf(mutate: (t: ReturnType<typeof json>) => void) {
   const t = json();
+  mutate(t);
+  return parseTrace(JSON.stringify(t));
+}
+
+/** The fixture as version 2, with every version-2 field. */
+function v2() {
+  const t = json();
+  t.version = 2;
+  t.image = { width: 30, height: 30, dataUrl: t.image ?? 'data:image/png;base64,AAAA' };
+  t.views = [
+    { name: 'flipped', rows: 3, cols: 3, positions: [8, 7, 6, 5, 4, 3, 2, 1, 0], box: [0, 0, 30, 30] },
+  ];
+  t.modelInfo = { name: 'm', family: 'qwen2_5_vl', source: 'org/m', dtype: 'q4', attentionLayers: [3, 7] };
+  t.prompting = { system: 'Answer.', tier: 2 };
+  t.answer = null;
+  return t;
+}
+
+function v2Error(mutate: (t: ReturnType<typeof json>) => void) {
+  const t = v2();
   mutate(t);
   return parseTrace(JSON.stringify(t));
 }
@@ -29,7 +50,7 @@ describe('reading a trace', () => {
   it.each([
     ['not JSON', () => parseTrace('{"format": '), '(file)'],
     ['wrong format', () => errorOf((t) => (t.format = 'other')), 'format'],
-    ['unknown version', () => errorOf((t) => (t.version = 2)), 'version'],
+    ['unknown version', () => errorOf((t) => (t.version = 3)), 'version'],
     ['missing grid', () => errorOf((t) => delete t.grid), 'grid'],
     ['zero rows', () => errorOf((t) => (t.grid.rows = 0)), 'grid.rows'],
     ['too few image positions', () => errorOf((t) => t.imagePositions.pop()), 'imagePositions'],
@@ -62,6 +83,38 @@ describe('reading a trace', () => {
     ],
     ['a bad label', () => errorOf((t) => (t.label = 'yes')), 'label'],
     ['a short prompt row', () => errorOf((t) => t.promptAttention[0].pop()), 'promptAttention[0]'],
+    // issue 12: the exact field, limits first, finite numbers in range
+    [
+      'the first token missing a layer',
+      () => errorOf((t) => t.generated[0].attention.pop()),
+      'generated[0].attention',
+    ],
+    [
+      'a value past float32’s range',
+      () => parseTrace(text.replace(/("attention":\[\[)0(,|\])/, '$11e39$2')),
+      'generated[0].attention[0][0]',
+    ],
+    [
+      '1e999 (Infinity) as a value',
+      () => parseTrace(text.replace(/("attention":\[\[)0(,|\])/, '$11e999$2')),
+      'generated[0].attention[0][0]',
+    ],
+    [
+      'a huge grid, before its positions',
+      () => errorOf((t) => (t.grid = { rows: 100000, cols: 100000 })),
+      'grid',
+    ],
+    [
+      'a position past the limit',
+      () => errorOf((t) => (t.prompt[0].position = 2 ** 40)),
+      'prompt[0].position',
+    ],
+    ['a non-integer id', () => errorOf((t) => (t.generated[0].id = 1.5)), 'generated[0].id'],
+    [
+      'Infinity in settings',
+      () => parseTrace(text.replace(/}$/, ',"settings":{"a":[1e999]}}')),
+      'settings.a[0]',
+    ],
   ])('names the field for %s', (_name, run, field) => {
     let err: unknown;
     try {
@@ -72,5 +125,120 @@ describe('reading a trace', () => {
     expect(err).toBeInstanceOf(TraceFormatError);
     expect((err as TraceFormatError).field).toBe(field);
     expect((err as Error).message.startsWith(field)).toBe(true);
+  });
+});
+
+describe('version 2', () => {
+  it('reads every version-2 field, and writes it back as version 2', () => {
+    const t = parseTrace(JSON.stringify(v2()));
+    expect(t.version).toBe(2);
+    expect(t.views?.[0].positions).toEqual([8, 7, 6, 5, 4, 3, 2, 1, 0]);
+    expect(t.modelInfo?.attentionLayers).toEqual([3, 7]);
+    expect(t.prompting).toEqual({ system: 'Answer.', tier: 2 });
+    expect(t.answer).toBeNull();
+    expect(traceToJson(t)).toEqual(v2());
+  });
+  it('reads version 1 unchanged, keeping version-2 fields out of it', () => {
+    const t = errorOf((x) => (x.views = 'not even an array'));
+    expect(t.version).toBe(1);
+    expect(t.views).toBeUndefined();
+    expect(JSON.parse(serializeTrace(t)).version).toBe(1);
+  });
+  it('accepts a UTF-8 byte-order mark', () => {
+    expect(parseTrace(`\ufeff${text}`).generated).toHaveLength(9);
+  });
+  it.each([
+    [
+      'a view of the wrong size',
+      (t: ReturnType<typeof json>) => t.views[0].positions.pop(),
+      'views[0].positions',
+    ],
+    [
+      'a view position after the prompt',
+      (t: ReturnType<typeof json>) => (t.views[0].positions[2] = 20),
+      'views[0].positions[2]',
+    ],
+    [
+      'a view position twice',
+      (t: ReturnType<typeof json>) => (t.views[0].positions[2] = 8),
+      'views[0].positions[2]',
+    ],
+    [
+      'two views of one name',
+      (t: ReturnType<typeof json>) => t.views.push({ ...t.views[0] }),
+      'views[1].name',
+    ],
+    ['a box past the image', (t: ReturnType<typeof json>) => (t.views[0].box[2] = 31), 'views[0].box[2]'],
+    ['an inverted box', (t: ReturnType<typeof json>) => (t.views[0].box = [5, 0, 5, 30]), 'views[0].box[2]'],
+    ['an image of no width', (t: ReturnType<typeof json>) => (t.image.width = 0), 'image.width'],
+    [
+      'an image of a billion pixels',
+      (t: ReturnType<typeof json>) => (t.image = { ...t.image, width: 40000, height: 40000 }),
+      'image',
+    ],
+    [
+      'an image without its data URL',
+      (t: ReturnType<typeof json>) => delete t.image.dataUrl,
+      'image.dataUrl',
+    ],
+    [
+      'attentionLayers not ascending',
+      (t: ReturnType<typeof json>) => (t.modelInfo.attentionLayers = [7, 3]),
+      'modelInfo.attentionLayers[1]',
+    ],
+    [
+      'attentionLayers naming too many layers',
+      (t: ReturnType<typeof json>) => t.modelInfo.attentionLayers.push(11),
+      'modelInfo.attentionLayers',
+    ],
+    ['a numeric model name', (t: ReturnType<typeof json>) => (t.modelInfo.name = 3), 'modelInfo.name'],
+    ['tier 4', (t: ReturnType<typeof json>) => (t.prompting.tier = 4), 'prompting.tier'],
+    ['an answer of "maybe"', (t: ReturnType<typeof json>) => (t.answer = 'maybe'), 'answer'],
+  ])('names the field for %s', (_name, mutate, field) => {
+    expect(() => v2Error(mutate)).toThrow(new RegExp(`^${field.replace(/[[\].]/g, '\\$&')}: `));
+  });
+});
+
+describe('reading JSON in chunks (traces past one string)', () => {
+  const bytes = new TextEncoder().encode(text);
+  const chunks = (b: Uint8Array, size: number) =>
+    Array.from({ length: Math.ceil(b.length / size) }, (_, i) => b.subarray(i * size, (i + 1) * size));
+  it('reads the same trace as parseTrace, however it is cut', () => {
+    for (const size of [1, 7, 64, 1 << 20])
+      expect(parseTraceChunks(chunks(bytes, size))).toEqual(parseTrace(text));
+  });
+  it('keeps settings and timings as plain JSON, and names the same fields', () => {
+    const t = json();
+    t.timings = { stepMs: Array.from({ length: 100 }, (_, i) => i / 3) };
+    const got = parseTraceChunks([new TextEncoder().encode(JSON.stringify(t))]);
+    expect(Array.isArray(got.timings!.stepMs)).toBe(true);
+    expect(serializeTrace(got)).toBe(serializeTrace(parseTrace(JSON.stringify(t))));
+    t.generated[2].attention[1].pop();
+    expect(() => parseTraceChunks([new TextEncoder().encode(JSON.stringify(t))])).toThrow(
+      /^generated\[2\]\.attention\[1\]: expected 16 values, got 15/,
+    );
+    expect(() => parseTraceChunks([new TextEncoder().encode('{"format": ')])).toThrow(/^\(file\): not JSON/);
+  });
+
+  it('reads long rows (Float64Arrays from the parser) exactly, and names a bad value in one', () => {
+    const cells = Array.from({ length: 81 }, (_, i) => ((i * 37) % 81) / 810);
+    const big = buildTrace({
+      rows: 9,
+      cols: 9,
+      layers: 2,
+      prompt: ['▁Any', '▁defects', '?'],
+      generated: [
+        { text: '<think>', special: true },
+        { text: '▁here', maps: [cells, cells.slice().reverse()], extra: [{ 82: 0.1 }, { 82: 0.2 }] },
+        { text: '</think>', special: true },
+      ],
+    });
+    const once = serializeTrace(big);
+    const b = new TextEncoder().encode(once);
+    expect(serializeTrace(parseTraceChunks(chunks(b, 1000)))).toBe(once);
+    const broken = new TextEncoder().encode(once.replace(/("attention":\[\[)0,/, '$11e39,'));
+    expect(() => parseTraceChunks([broken])).toThrow(
+      /^generated\[0\]\.attention\[0\]\[0\]: 1e\+39 is past float32's range/,
+    );
   });
 });

@@ -15,8 +15,15 @@ export function valueRange(map: ArrayLike<number>): [number, number] {
 /** The image's pixels at a size, kept so a redraw does not read the canvas back. */
 const basePixels = new WeakMap<HTMLImageElement, Map<number, Uint8ClampedArray>>();
 
+/** Black pixels for a run without an image, one buffer per size (never written to). */
+const blank = new Map<number, Uint8ClampedArray>();
+
 function imageAt(image: HTMLImageElement | null, size: number): Uint8ClampedArray {
-  if (!image) return new Uint8ClampedArray(size * size * 4);
+  if (!image) {
+    let px = blank.get(size);
+    if (!px) blank.set(size, (px = new Uint8ClampedArray(size * size * 4)));
+    return px;
+  }
   let bySize = basePixels.get(image);
   if (!bySize) basePixels.set(image, (bySize = new Map()));
   let px = bySize.get(size);
@@ -61,11 +68,15 @@ export function drawMap(
   const [lo, hi] = range;
   const scale = hi > lo ? 255 / (hi - lo) : 0;
   const keep = 1 - opacity;
+  // The colour table times the opacity, once per draw (the same products the loop would take per pixel).
+  const tint = new Float64Array(colors.length);
+  for (let k = 0; k < colors.length; k++) tint[k] = colors[k] * opacity;
   for (let i = 0, j = 0; i < heat.length; i++, j += 4) {
-    const k = Math.max(0, Math.min(255, Math.round((heat[i] - lo) * scale))) * 3;
-    d[j] = base[j] * keep + colors[k] * opacity;
-    d[j + 1] = base[j + 1] * keep + colors[k + 1] * opacity;
-    d[j + 2] = base[j + 2] * keep + colors[k + 2] * opacity;
+    const q = Math.round((heat[i] - lo) * scale);
+    const k = (q < 0 ? 0 : q > 255 ? 255 : q) * 3;
+    d[j] = base[j] * keep + tint[k];
+    d[j + 1] = base[j + 1] * keep + tint[k + 1];
+    d[j + 2] = base[j + 2] * keep + tint[k + 2];
     d[j + 3] = 255;
   }
   ctx.putImageData(out, 0, 0);

@@ -1,5 +1,5 @@
 import { create } from 'zustand';
-import { defaultSettings, type RealSettings, type Trace } from '../real';
+import { defaultSettings, type AnyTrace, type RealSettings } from '../real';
 import type { ModelInfo } from '../workers/inference-api';
 import type { LoadProgress } from '../workers/package/load';
 
@@ -20,7 +20,8 @@ export interface ModelSlice {
 
 export interface RunSlice {
   status: 'idle' | 'running' | 'done' | 'cancelled';
-  trace: Trace | null;
+  /** Rows as float32, or float16 for a trace opened from a float16 binary file. */
+  trace: AnyTrace | null;
   /** The image the trace was made from, as a URL for drawing. */
   imageUrl: string | null;
   /** Its ground-truth mask, when known (a sample's, or the trace's). */

@@ -8,10 +8,11 @@ import {
   layerCount,
   type PreparedTrace,
   type RealScore,
+  type AnyTrace,
   type RealSettings,
-  type Trace,
 } from '../real';
 import { useAppStore } from './store';
+import { isWorkerTrace, useTraceWorker } from './trace-client';
 
 /**
  * The method over the current trace, recomputed only when its inputs change:
@@ -34,7 +35,7 @@ function memoLast<A extends unknown[], R>(fn: (...args: A) => R): (...args: A) =
 
 const prepareShared = memoLast(
   (
-    trace: Trace | null,
+    trace: AnyTrace | null,
     _version: number, // tokens stream into the same trace object
     layers: RealSettings['layers'],
     rowReading: RealSettings['rowReading'],
@@ -57,10 +58,16 @@ export function usePrepared(): { prepared: PreparedTrace | null; error: string |
   const trace = useAppStore((s) => s.run.trace);
   const version = useAppStore((s) => s.run.version);
   const { layers, rowReading, anomalyWords } = useAppStore((s) => s.view.settings);
-  return useMemo(
-    () => prepareShared(trace, version, layers, rowReading, anomalyWords),
-    [trace, version, layers, rowReading, anomalyWords],
-  );
+  // A trace opened from a file is prepared in the trace worker (the last result stays while it recomputes).
+  const remote = useTraceWorker((s) => s.prepared);
+  return useMemo(() => {
+    if (isWorkerTrace(trace)) {
+      return remote?.trace === trace
+        ? { prepared: remote.prepared, error: remote.error }
+        : { prepared: null, error: null };
+    }
+    return prepareShared(trace, version, layers, rowReading, anomalyWords);
+  }, [trace, version, layers, rowReading, anomalyWords, remote]);
 }
 
 export function useScore(): RealScore | null {
@@ -69,20 +76,33 @@ export function useScore(): RealScore | null {
   return useMemo(() => scoreShared(prepared, s), [prepared, s]);
 }
 
+/** Layer means of tokens already computed, per trace (a few hundred maps: the tokens clicked, hovered, grouped). */
+const tokenMaps = new WeakMap<AnyTrace, Map<string, Float64Array>>();
+const TOKEN_MAPS_KEPT = 512;
+
 /** A token's grid map: its layer-mean row at the image cells; null when it cannot be read. */
 function tokenGridMap(
-  trace: Trace,
+  trace: AnyTrace,
   index: number,
   s: Pick<RealSettings, 'layers' | 'rowReading'>,
 ): Float64Array | null {
   if (!trace.generated[index]) return null;
+  let cache = tokenMaps.get(trace);
+  if (!cache) tokenMaps.set(trace, (cache = new Map()));
+  const key = `${index} ${s.layers?.from ?? 'all'}:${s.layers?.to ?? ''} ${s.rowReading}`;
+  const hit = cache.get(key);
+  if (hit) return hit;
   try {
     const range = resolveLayers(s.layers, layerCount(trace));
-    return meanAtPositions(
+    const map = meanAtPositions(
       rowsForToken(trace, index, s.rowReading),
       Int32Array.from(trace.imagePositions),
       range,
     );
+    // Tokens stream into a live run's trace in place, but a token's rows never change once added.
+    if (cache.size >= TOKEN_MAPS_KEPT) cache.delete(cache.keys().next().value!);
+    cache.set(key, map);
+    return map;
   } catch {
     return null;
   }

@@ -2,6 +2,7 @@ import { useState } from 'react';
 import { consistencyReward } from '../../real';
 import { selectToken, useAppStore } from '../store';
 import { useScore } from '../use-scores';
+import { STAGES, useStage } from '../use-stage';
 
 /** CGRO's consistency: the top-k tokens, their 95th-percentile supports' Jaccard index, and the reward for a label. */
 export function CgroPanel() {
@@ -9,7 +10,8 @@ export function CgroPanel() {
   const trace = useAppStore((s) => s.run.trace);
   const s = useAppStore((st) => st.view.settings);
   const [label, setLabel] = useState<0 | 1>(trace?.label ?? 1);
-  if (!score || !trace) return null;
+  const ready = useStage(STAGES.cgro);
+  if (!score || !trace || !ready) return null;
   const c = score.consistency;
   return (
     <section className="panel" data-testid="cgro">

@@ -2,6 +2,7 @@ import { scaleLinear } from 'd3';
 import { memo } from 'react';
 import { selectToken, useAppStore } from '../store';
 import { useScore } from '../use-scores';
+import { STAGES, useStage } from '../use-stage';
 
 const W = 280;
 const H = 220;
@@ -39,7 +40,8 @@ export function ScoreScatter() {
   const score = useScore();
   const trace = useAppStore((s) => s.run.trace);
   const selected = useAppStore((s) => s.view.selected);
-  if (!score || !trace || score.tokens.length === 0) return null;
+  const ready = useStage(STAGES.scatter);
+  if (!score || !trace || score.tokens.length === 0 || !ready) return null;
   const x = scaleLinear()
     .domain([0, 1])
     .range([M.left, W - M.right]);

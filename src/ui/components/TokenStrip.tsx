@@ -4,6 +4,7 @@ import { reasoningTokenIndices } from '../../real';
 import { patchView, selectGroup, selectToken, toggleInGroup, useAppStore } from '../store';
 import { wordSegments } from '../token-words';
 import { useScore } from '../use-scores';
+import { STAGES, useStage } from '../use-stage';
 
 interface TokenProps {
   index: number;
@@ -50,6 +51,7 @@ export function TokenStrip() {
   const tokenView = useAppStore((s) => s.view.tokenView);
   const tintBy = useAppStore((s) => s.view.tintBy);
   const score = useScore();
+  const ready = useStage(STAGES.tokens);
   const reasoning = useMemo(() => {
     void version;
     return new Set(trace ? reasoningTokenIndices(trace.generated) : []);
@@ -71,6 +73,7 @@ export function TokenStrip() {
         No run yet: pick a sample image, upload one, or open a saved trace.
       </div>
     );
+  if (!ready) return <div className="token-strip" data-testid="token-strip" aria-label="Generated tokens" />;
   const n = trace.generated.length;
   const onKey = (e: React.KeyboardEvent) => {
     if (e.key !== 'ArrowRight' && e.key !== 'ArrowLeft' && e.key !== 'Escape') return;
