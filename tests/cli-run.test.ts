@@ -55,7 +55,11 @@ describe('real run', () => {
     expect(t.generated).toHaveLength(8);
     // version 2: the model says which layers give rows; the image keeps its original size
     expect(t.version).toBe(2);
-    expect(t.modelInfo).toMatchObject({ name: 'tiny-test-vlm', family: 'real-demo', attentionLayers: [0, 1] });
+    expect(t.modelInfo).toMatchObject({
+      name: 'tiny-test-vlm',
+      family: 'real-demo',
+      attentionLayers: [0, 1],
+    });
     expect(t.image).toMatchObject({ width: 24, height: 24 });
     expect(typeof t.image === 'object' && t.image.dataUrl).toMatch(/^data:image\/png;base64,/);
     // and the scorer reads it
