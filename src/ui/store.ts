@@ -48,6 +48,8 @@ export interface ViewSlice {
   fixedMax: number;
   /** Grid cells left out of the colour scale (attention sinks); display only, the scores use every cell. */
   excludedCells: number[];
+  /** The grid shown and scored: null for the trace's default view, else a view's name (a tile, the global image). */
+  viewName: string | null;
   hovered: number | null;
   settings: RealSettings;
   colorMap: ColorMap;
@@ -85,6 +87,7 @@ export const initialView = (): ViewSlice => ({
   normalise: 'per-map',
   fixedMax: 0.05,
   excludedCells: [],
+  viewName: null,
   hovered: null,
   settings: defaultSettings(),
   colorMap: 'jet',
@@ -181,4 +184,9 @@ export function toggleExcludedCell(cell: number): void {
 /** For tests: back to a fresh store. */
 export function resetStore(): void {
   set({ model: initialModel(), run: initialRun(), view: initialView(), generation: initialGeneration() });
+}
+
+/** Shows and scores another view of the image; its cells differ, so the selection and left-out cells reset. */
+export function showView(name: string | null): void {
+  patchView({ viewName: name, selected: null, hovered: null, group: [], excludedCells: [] });
 }

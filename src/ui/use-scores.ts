@@ -13,6 +13,7 @@ import {
 } from '../real';
 import { useAppStore } from './store';
 import { isWorkerTrace, useTraceWorker } from './trace-client';
+import { useShownTrace } from './use-shown-trace';
 
 /**
  * The method over the current trace, recomputed only when its inputs change:
@@ -55,7 +56,7 @@ const scoreShared = memoLast((prepared: PreparedTrace | null, settings: RealSett
 );
 
 export function usePrepared(): { prepared: PreparedTrace | null; error: string | null } {
-  const trace = useAppStore((s) => s.run.trace);
+  const trace = useShownTrace();
   const version = useAppStore((s) => s.run.version);
   const { layers, rowReading, anomalyWords } = useAppStore((s) => s.view.settings);
   // A trace opened from a file is prepared in the trace worker (the last result stays while it recomputes).
@@ -110,7 +111,7 @@ function tokenGridMap(
 
 /** The grid map of one generated token. */
 export function useTokenMap(index: number | null): Float64Array | null {
-  const trace = useAppStore((s) => s.run.trace);
+  const trace = useShownTrace();
   const version = useAppStore((s) => s.run.version);
   const { layers, rowReading } = useAppStore((s) => s.view.settings);
   return useMemo(() => {
@@ -121,7 +122,7 @@ export function useTokenMap(index: number | null): Float64Array | null {
 
 /** The combined map of a group of tokens: the mean or the max, cell by cell. */
 export function useGroupMap(group: number[], combine: 'mean' | 'max'): Float64Array | null {
-  const trace = useAppStore((s) => s.run.trace);
+  const trace = useShownTrace();
   const version = useAppStore((s) => s.run.version);
   const { layers, rowReading } = useAppStore((s) => s.view.settings);
   return useMemo(() => {

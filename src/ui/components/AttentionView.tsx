@@ -2,7 +2,9 @@ import { useMemo } from 'react';
 import { valueRange } from '../draw-map';
 import { toggleExcludedCell, useAppStore } from '../store';
 import { useGroupMap, useScore, useTokenMap } from '../use-scores';
+import { useShownBox, useShownTrace } from '../use-shown-trace';
 import { ColorLegend } from './ColorLegend';
+import { ViewSwitch } from './ViewSwitch';
 import { ContourOverlay } from './ContourOverlay';
 import { MapCanvas } from './MapCanvas';
 
@@ -12,7 +14,8 @@ import { MapCanvas } from './MapCanvas';
  * min–max normalised per map (said under the picture).
  */
 export function AttentionView() {
-  const trace = useAppStore((s) => s.run.trace);
+  const trace = useShownTrace();
+  const box = useShownBox();
   const selected = useAppStore((s) => s.view.selected);
   const hovered = useAppStore((s) => s.view.hovered);
   const colorMap = useAppStore((s) => s.view.colorMap);
@@ -48,13 +51,18 @@ export function AttentionView() {
   return (
     <figure className="attention-view">
       <figcaption data-testid="attention.title">{title}</figcaption>
+      <ViewSwitch />
       <div
         className="stack"
         onClick={(e) => {
           if (!e.altKey || !trace) return;
-          const box = e.currentTarget.getBoundingClientRect();
-          const col = Math.floor(((e.clientX - box.left) / box.width) * trace.grid.cols);
-          const row = Math.floor(((e.clientY - box.top) / box.height) * trace.grid.rows);
+          // Where the click falls in the view's box, as a cell of the shown grid.
+          const r = e.currentTarget.getBoundingClientRect();
+          const fx = ((e.clientX - r.left) / r.width - box[0]) / (box[2] - box[0]);
+          const fy = ((e.clientY - r.top) / r.height - box[1]) / (box[3] - box[1]);
+          if (fx < 0 || fx >= 1 || fy < 0 || fy >= 1) return;
+          const col = Math.floor(fx * trace.grid.cols);
+          const row = Math.floor(fy * trace.grid.rows);
           toggleExcludedCell(row * trace.grid.cols + col);
         }}
       >

@@ -2,12 +2,13 @@ import { useState } from 'react';
 import { consistencyReward } from '../../real';
 import { selectToken, useAppStore } from '../store';
 import { useScore } from '../use-scores';
+import { useShownTrace } from '../use-shown-trace';
 import { STAGES, useStage } from '../use-stage';
 
 /** CGRO's consistency: the top-k tokens, their 95th-percentile supports' Jaccard index, and the reward for a label. */
 export function CgroPanel() {
   const score = useScore();
-  const trace = useAppStore((s) => s.run.trace);
+  const trace = useShownTrace();
   const s = useAppStore((st) => st.view.settings);
   const [label, setLabel] = useState<0 | 1>(trace?.label ?? 1);
   const ready = useStage(STAGES.cgro);

@@ -1,0 +1,76 @@
+/**
+ * Screenshots of the inspector with real-model shapes (part of
+ * `npm run docs:screenshots`): a generated tiny SmolVLM repo (a tiled model:
+ * the stitched tiles and the global image) and a tiny Qwen2-VL repo on a
+ * wide image, each served by a hub-like local server and loaded through the
+ * Hugging Face repo form. Their weights plant the attention on the bright
+ * square, so the map shows where each view's cells lie on the image.
+ */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium, type Page } from '@playwright/test';
+import { PNG } from 'pngjs';
+import { serveHub } from '../e2e/hub-server';
+import { CHROMIUM_ARGS } from '../playwright.config';
+import { writeTinyRepo, type TinyFamily } from '../tests/onnx/tiny-repo';
+import { plantedImage, tinyGrid } from '../tests/onnx/tiny-repo-image';
+
+const { preview } = await import('vite');
+const server = await preview({ preview: { port: 4177, strictPort: true, host: '127.0.0.1' } });
+const root = mkdtempSync(join(tmpdir(), 'shots-'));
+const repos: Record<string, string> = {};
+for (const f of ['smolvlm', 'qwen2_vl'] as TinyFamily[])
+  writeTinyRepo((repos[`tiny/${f}`] = join(root, f)), f);
+const hub = await serveHub({ repos });
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+  args: CHROMIUM_ARGS,
+});
+
+function planted(family: TinyFamily, width: number, height: number, row: number, col: number): string {
+  const { image } = plantedImage(family, width, height, row, col);
+  const png = new PNG({ width, height });
+  png.data = Buffer.from(image.data);
+  const path = join(root, `${family}-${width}x${height}.png`);
+  writeFileSync(path, PNG.sync.write(png));
+  return path;
+}
+
+async function loadRepo(page: Page, repo: string) {
+  await page.goto('http://127.0.0.1:4177/?autoload=0&backend=wasm');
+  await page.getByTestId('hub.repo').fill(repo);
+  await page.getByText('Hub and dtypes').click();
+  await page.getByTestId('hub.base').fill(hub.url);
+  await page.getByTestId('hub.check').click();
+  await page.getByTestId('hub.load').click();
+  await page.getByTestId('model.name').waitFor({ timeout: 180_000 });
+}
+
+async function run(page: Page, image: string) {
+  await page.getByTestId('image.upload').setInputFiles(image);
+  await page.locator('[data-testid="run.status"][data-state="done"]').waitFor({ timeout: 180_000 });
+  await page.mouse.move(0, 0);
+  await page.waitForTimeout(300);
+}
+
+try {
+  const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+  await loadRepo(page, 'tiny/smolvlm');
+  await run(page, planted('smolvlm', 600, 400, 5, 11));
+  await page.screenshot({ path: 'docs/real-tiled-stitched.png', fullPage: true });
+  await page.getByTestId('view.switch').selectOption('global');
+  await page.waitForTimeout(300);
+  await page.screenshot({ path: 'docs/real-tiled-global.png', fullPage: true });
+  await page.getByTestId('view.switch').selectOption('tile-1-2');
+  await page.waitForTimeout(300);
+  await page.screenshot({ path: 'docs/real-tiled-one-tile.png', fullPage: true });
+  await loadRepo(page, 'tiny/qwen2_vl');
+  const wide = tinyGrid('qwen2_vl', 640, 220);
+  await run(page, planted('qwen2_vl', 640, 220, wide.rows - 2, wide.cols - 3));
+  await page.screenshot({ path: 'docs/real-qwen-wide.png', fullPage: true });
+} finally {
+  await browser.close();
+  await hub.close();
+  await new Promise<void>((r) => server.httpServer.close(() => r()));
+}
