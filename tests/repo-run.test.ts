@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PNG } from 'pngjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { meanAtPositions, parseTrace, type Trace } from '../src/real';
+import { meanAtPositions, parseTraceBytes, type AnyTrace } from '../src/real';
 import { writeTinyRepo, type TinyFamily } from './onnx/tiny-repo';
 import { plantedImage } from './onnx/tiny-repo-image';
 
@@ -28,7 +28,7 @@ function writePng(path: string, image: { width: number; height: number; data: Ui
 }
 
 /** The cell a token looks at most, over every layer with rows, in the default view or a named one. */
-function argmaxCell(t: Trace, token: number, positions = t.imagePositions): number {
+function argmaxCell(t: AnyTrace, token: number, positions = t.imagePositions): number {
   const rows = t.generated[token].attention;
   const m = meanAtPositions(rows, Int32Array.from(positions), { from: 0, to: rows.length - 1 });
   let best = 0;
@@ -66,11 +66,12 @@ describe('real run on a Hugging Face repo', () => {
       const { image, grid, cell } = plantedImage(c.family, c.width, c.height, c.row, c.col);
       const png = join(root, `${c.family}.png`);
       writePng(png, image);
-      const out = join(root, `${c.family}.trace.json`);
+      // One family writes the binary container (any name but .json), the others JSON.
+      const out = join(root, c.family === 'gemma3' ? 'gemma3.rtrace' : `${c.family}.trace.json`);
       const r = real('run', png, '--model', repo, '--out', out);
       expect(r.stderr).not.toMatch(/^real:/m);
       expect(r.status).toBe(0);
-      const t = parseTrace(readFileSync(out, 'utf8'));
+      const t = parseTraceBytes(readFileSync(out));
       expect(t.version).toBe(2);
       expect(t.modelInfo).toMatchObject({ family: tiny.modelType, attentionLayers: c.layers });
       expect(t.image).toMatchObject({ width: c.width, height: c.height });

@@ -1,17 +1,11 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import {
-  evaluate,
-  maskFromRgba,
-  serializeTrace,
-  type EvalItem,
-  type EvalReport,
-  type RealSettings,
-} from '../real';
+import { evaluate, maskFromRgba, type EvalItem, type EvalReport, type RealSettings } from '../real';
 import type { GenerateOptions } from '../workers/engine/generate';
 import { finiteJson } from './finite-json';
 import { pngDataUrl, readImageFile } from './image-file';
 import { formatReport } from './report-table';
+import { writeTraceFile } from './trace-out';
 import { loadModelDir, runToTrace } from './run-model';
 import { fileNameFromId, outputFileFor, pathInside, readInputText } from './safe-file';
 
@@ -100,7 +94,7 @@ export async function evalCommand(
       }
       if (tracesOut) {
         trace.image = pngDataUrl(image);
-        writeFileSync(outputFileFor(tracesOut, e.id, '.json', 'id'), serializeTrace(trace));
+        writeTraceFile(outputFileFor(tracesOut, e.id, '.json', 'id'), trace, { form: 'json' });
       }
       items.push({ trace, label: e.label, width: image.width, height: image.height, mask });
       progress(i + 1, entries.length, e.id);

@@ -1,7 +1,7 @@
-import { writeFileSync } from 'node:fs';
 import { serializeTrace } from '../real';
 import type { GenerateOptions } from '../workers/engine/generate';
 import { pngDataUrl, readImageFile } from './image-file';
+import { formForPath, writeTraceFile } from './trace-out';
 import { loadModelDir, runToTrace } from './run-model';
 
 /** `real run IMAGE --model DIR [--out trace.json]`: one answer, saved as a trace. */
@@ -22,13 +22,13 @@ export async function runCommand(
     const text = trace.generated.map((t) => t.text).join('');
     log(`${model.info.name} on ${model.backend}: ${text.trim()}`);
     if (trace.answerProbability !== undefined) log(`P(yes) = ${trace.answerProbability.toFixed(4)}`);
-    const json = serializeTrace(trace);
     if (out) {
-      writeFileSync(out, json);
+      // Streamed in parts (never one string); `.json` is the JSON form, any other name the binary container.
+      writeTraceFile(out, trace, formForPath(out));
       log(`trace written to ${out}`);
       return '';
     }
-    return json;
+    return serializeTrace(trace);
   } finally {
     await model.release();
   }
