@@ -120,8 +120,12 @@ function sameFile(a: Stats, b: Stats) {
   return a.dev === b.dev && a.ino === b.ino;
 }
 
-/** The bytes of a regular input file (see the module comment for the rules). */
-export function readInputFile(path: string, kind: InputKind, options: ReadOptions = {}): Buffer {
+/**
+ * Opens an input file under the rules: checked before the open, and the open
+ * file checked again (still regular, the same file, within its size cap).
+ * The caller closes the descriptor.
+ */
+function openChecked(path: string, kind: InputKind, options: ReadOptions): { fd: number; size: number } {
   const before = preflight(path, kind, options);
   let fd: number;
   try {
@@ -135,14 +139,25 @@ export function readInputFile(path: string, kind: InputKind, options: ReadOption
     if (why) throw new InputFileError(`${path}: ${why}`);
     if (!sameFile(st, before)) throw new InputFileError(`${path}: changed while being opened`);
     checkSize(path, kind, st.size);
-    const buf = Buffer.allocUnsafe(st.size);
+    return { fd, size: st.size };
+  } catch (e) {
+    closeSync(fd);
+    throw e;
+  }
+}
+
+/** The bytes of a regular input file (see the module comment for the rules). */
+export function readInputFile(path: string, kind: InputKind, options: ReadOptions = {}): Buffer {
+  const { fd, size } = openChecked(path, kind, options);
+  try {
+    const buf = Buffer.allocUnsafe(size);
     let got = 0;
-    while (got < st.size) {
-      const n = readSync(fd, buf, got, st.size - got, got);
+    while (got < size) {
+      const n = readSync(fd, buf, got, size - got, got);
       if (n === 0) break;
       got += n;
     }
-    if (got !== st.size || readSync(fd, Buffer.alloc(1), 0, 1, got) !== 0)
+    if (got !== size || readSync(fd, Buffer.alloc(1), 0, 1, got) !== 0)
       throw new InputFileError(`${path}: changed size while being read`);
     return buf;
   } finally {
@@ -160,28 +175,17 @@ export function* readInputChunks(
   options: ReadOptions = {},
   chunkBytes = 16 * MiB,
 ): Generator<Uint8Array> {
-  const before = preflight(path, kind, options);
-  let fd: number;
+  const { fd, size } = openChecked(path, kind, options);
   try {
-    fd = openSync(path, OPEN_FLAGS);
-  } catch (e) {
-    throw new InputFileError(`${path}: cannot read (${errnoText(e)})`, { cause: e });
-  }
-  try {
-    const st = fstatSync(fd);
-    const why = notRegular(st);
-    if (why) throw new InputFileError(`${path}: ${why}`);
-    if (!sameFile(st, before)) throw new InputFileError(`${path}: changed while being opened`);
-    checkSize(path, kind, st.size);
-    const buf = new Uint8Array(Math.min(chunkBytes, Math.max(1, st.size)));
+    const buf = new Uint8Array(Math.min(chunkBytes, Math.max(1, size)));
     let got = 0;
-    while (got < st.size) {
-      const n = readSync(fd, buf, 0, Math.min(buf.length, st.size - got), got);
+    while (got < size) {
+      const n = readSync(fd, buf, 0, Math.min(buf.length, size - got), got);
       if (n === 0) break;
       got += n;
       yield buf.subarray(0, n);
     }
-    if (got !== st.size || readSync(fd, Buffer.alloc(1), 0, 1, got) !== 0)
+    if (got !== size || readSync(fd, Buffer.alloc(1), 0, 1, got) !== 0)
       throw new InputFileError(`${path}: changed size while being read`);
   } finally {
     closeSync(fd);
