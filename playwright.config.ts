@@ -16,8 +16,8 @@ export const CHROMIUM_ARGS = [
   '--enable-unsafe-webgpu',
 ];
 
-// Not 4173 (`npm start`), so the tests run beside a running app.
-const PORT = 4317;
+// Not 4173 (`npm start`), so the tests run beside a running app; E2E_PORT runs two suites side by side.
+const PORT = Number(process.env.E2E_PORT ?? 4317);
 
 export default defineConfig({
   testDir: 'e2e',

@@ -55,9 +55,27 @@ const scoreShared = memoLast((prepared: PreparedTrace | null, settings: RealSett
   prepared ? scorePrepared(prepared, settings) : null,
 );
 
+/**
+ * While a run streams, preparing the whole trace again for every token
+ * would cost the page O(tokens²) over a long real-model run: it is redone at
+ * most every LIVE_PREPARE_MS (the last result shown meanwhile), and once
+ * more when the run ends.
+ */
+export const LIVE_PREPARE_MS = 250;
+let livePrepared: { trace: AnyTrace; version: number; at: number } | null = null;
+
+function throttledVersion(trace: AnyTrace | null, version: number, running: boolean): number {
+  if (!trace || !running) return version;
+  const now = performance.now();
+  if (livePrepared?.trace === trace && now - livePrepared.at < LIVE_PREPARE_MS) return livePrepared.version;
+  livePrepared = { trace, version, at: now };
+  return version;
+}
+
 export function usePrepared(): { prepared: PreparedTrace | null; error: string | null } {
   const trace = useShownTrace();
-  const version = useAppStore((s) => s.run.version);
+  const running = useAppStore((s) => s.run.status === 'running');
+  const version = throttledVersion(trace, useAppStore((s) => s.run.version), running);
   const { layers, rowReading, anomalyWords } = useAppStore((s) => s.view.settings);
   // A trace opened from a file is prepared in the trace worker (the last result stays while it recomputes).
   const remote = useTraceWorker((s) => s.prepared);
