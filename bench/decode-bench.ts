@@ -69,15 +69,34 @@ async function browser(backend: 'webgpu' | 'wasm', port: number): Promise<Row> {
   const runs: RunTimings[] = [];
   for (let r = 0; r <= REPEATS; r++) {
     for (const s of SAMPLES) {
+      // The previous run (or the saved example) shows "done" until this one starts, and a run's
+      // trace has no timings before its end: wait for a new trace that has them, not for the label.
+      await page.evaluate(() => {
+        const w = window as unknown as { __realStore: { getState(): { run: { trace: unknown } } } } & {
+          __benchBefore?: unknown;
+        };
+        w.__benchBefore = w.__realStore.getState().run.trace;
+      });
       await page.locator(`[data-testid="samples.item"][data-id="${s}"]`).click();
-      await page.locator('[data-testid="run.status"][data-state="done"]').waitFor({ timeout: 180_000 });
-      const t = await page.evaluate(
-        () =>
-          (
-            window as unknown as { __realStore: { getState(): { run: { trace: { timings: unknown } } } } }
-          ).__realStore.getState().run.trace.timings,
+      const t = await page.waitForFunction(
+        () => {
+          const w = window as unknown as {
+            __realStore: {
+              getState(): {
+                run: { status: string; error: string | null; trace: { timings?: unknown } | null };
+              };
+            };
+            __benchBefore?: unknown;
+          };
+          const run = w.__realStore.getState().run;
+          if (run.status === 'running' || run.trace === w.__benchBefore) return null;
+          if (run.error) throw new Error(run.error);
+          return run.trace?.timings ?? null;
+        },
+        undefined,
+        { timeout: 180_000, polling: 50 },
       );
-      if (r > 0) runs.push(t as RunTimings);
+      if (r > 0) runs.push((await t.jsonValue()) as RunTimings);
     }
   }
   const backendShown = await page.getByTestId('model.backend').textContent();

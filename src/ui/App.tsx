@@ -6,7 +6,7 @@ import { CgroPanel } from './components/CgroPanel';
 import { GenerationPanel } from './components/GenerationPanel';
 import { EvalPanel } from './components/EvalPanel';
 import { ExportButtons } from './components/ExportButtons';
-import { BUILT_IN_MODEL, ModelPanel } from './components/ModelPanel';
+import { ModelPanel } from './components/ModelPanel';
 import { RunStatus } from './components/RunStatus';
 import { SamplePicker } from './components/SamplePicker';
 import { ScoreScatter } from './components/ScoreScatter';
@@ -15,8 +15,9 @@ import { TokenScorePanel } from './components/TokenScorePanel';
 import { TokenStrip } from './components/TokenStrip';
 import { TraceFiles } from './components/TraceFiles';
 import { ViewControls } from './components/ViewControls';
+import { showExample } from './example';
 import { probeWebGpu } from './gpu-probe';
-import { loadModel } from './inference-client';
+import { BUILT_IN_MODEL, loadModel } from './inference-client';
 import { useAppStore } from './store';
 
 // Benchmarks (bench/decode-bench.ts) read run timings from the store.
@@ -25,10 +26,12 @@ if (new URLSearchParams(location.search).has('bench'))
 
 export function App() {
   useEffect(() => {
+    const query = new URLSearchParams(location.search);
     void probeWebGpu();
-    // The first screen is never empty: the built-in model loads at once (no download from outside).
-    if (new URLSearchParams(location.search).get('autoload') !== '0')
-      void loadModel({ kind: 'url', url: BUILT_IN_MODEL });
+    // The first screen is never empty: the built-in model loads at once (no download from outside),
+    // and a saved example is drawn meanwhile (`?example=0` leaves it out).
+    if (query.get('autoload') !== '0') void loadModel({ kind: 'url', url: BUILT_IN_MODEL });
+    if (query.get('example') !== '0') void showExample();
   }, []);
   return (
     <>

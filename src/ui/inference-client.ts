@@ -11,7 +11,18 @@ import type {
 } from '../workers/inference-api';
 import type { LoadProgress } from '../workers/package/load';
 import type { Backend } from '../workers/runtime/ort-types';
-import { patchModel, patchRun, patchView, useAppStore } from './store';
+import { webGpuStatus } from './gpu-probe';
+import {
+  backendChoiceFromUrl,
+  patchModel,
+  patchRun,
+  patchView,
+  useAppStore,
+  type BackendChoice,
+} from './store';
+
+/** The demo model the app ships (public/models/real-demo-v1), loaded at start. */
+export const BUILT_IN_MODEL = '/models/real-demo-v1/';
 
 /**
  * The UI's side of the worker boundary. A worker that crashes is replaced;
@@ -20,7 +31,7 @@ import { patchModel, patchRun, patchView, useAppStore } from './store';
  */
 let worker: Worker | null = null;
 let api: Comlink.Remote<InferenceApi> | null = null;
-let lastSource: { source: ModelSource; prefer: Backend } | null = null;
+let lastSource: { source: ModelSource; prefer: Backend; reason: string | null } | null = null;
 
 function start(): Comlink.Remote<InferenceApi> {
   worker = new Worker(new URL('../workers/inference.worker.ts', import.meta.url), {
@@ -49,29 +60,93 @@ function restartAfterCrash(reason: string) {
   const again = lastSource;
   patchModel({ status: 'none', error: again ? `${message} and the model is loading again.` : `${message}.` });
   // The user's run stays on screen; the model comes back by itself.
-  if (again) void loadModel(again.source, again.prefer, `${message} and the model was loaded again.`);
+  if (again)
+    void loadModel(
+      again.source,
+      { backend: again.prefer, reason: again.reason },
+      `${message} and the model was loaded again.`,
+    );
 }
 
+/** The backend asked for when the app does not choose by the model: WebGPU unless WebAssembly is forced. */
 export function preferredBackend(): Backend {
-  const p = new URLSearchParams(location.search).get('backend');
-  return p === 'wasm' ? 'wasm' : 'webgpu';
+  return useAppStore.getState().model.backendChoice === 'wasm' ? 'wasm' : 'webgpu';
+}
+
+function isBuiltIn(source: ModelSource): boolean {
+  if (source.kind !== 'url') return false;
+  try {
+    return new URL(source.url, location.href).href === new URL(BUILT_IN_MODEL, location.href).href;
+  } catch {
+    return false;
+  }
+}
+
+export interface BackendPick {
+  backend: Backend;
+  /** Why, for the screen; null when there is nothing to say (the worker says why it fell back). */
+  reason: string | null;
+}
+
+/**
+ * The backend for a model and why. Forced (`?backend=`, the model panel's
+ * switch): that one. Else WebGPU, except for the built-in demo model on a
+ * software adapter (SwiftShader, llvmpipe…): a CPU emulating a GPU runs a
+ * model this small several times slower than WebAssembly. Repos from the
+ * Hub keep WebGPU: on a real GPU it matters, and their fp16 plans need it.
+ */
+export async function pickBackend(source: ModelSource, choice: BackendChoice): Promise<BackendPick> {
+  const how = backendChoiceFromUrl(location.search) === choice ? `?backend=${choice}` : 'the switch';
+  const gpu = await webGpuStatus();
+  const software = gpu.state === 'available' ? gpu.software : null;
+  if (choice === 'wasm') return { backend: 'wasm', reason: `chosen with ${how}` };
+  if (choice === 'webgpu')
+    return {
+      backend: 'webgpu',
+      reason: `chosen with ${how}${software ? `; the adapter is ${software}, a CPU emulation` : ''}`,
+    };
+  if (gpu.state !== 'available') return { backend: 'webgpu', reason: null };
+  if (software && isBuiltIn(source))
+    return {
+      backend: 'wasm',
+      reason: `the WebGPU adapter is ${software}, a CPU emulation, slower than WebAssembly for this model`,
+    };
+  return {
+    backend: 'webgpu',
+    reason: software ? `preferred for this model; the adapter is ${software}, a CPU emulation` : gpu.adapter,
+  };
+}
+
+/** Forces a backend (or gives the choice back to the app) and loads the current model again on it. */
+export function setBackendChoice(choice: BackendChoice): void {
+  patchModel({ backendChoice: choice });
+  const { status } = useAppStore.getState().model;
+  if (lastSource && status !== 'loading') void loadModel(lastSource.source);
 }
 
 export async function loadModel(
   source: ModelSource,
-  prefer: Backend = preferredBackend(),
+  pick: BackendPick | null = null,
   note: string | null = null,
 ): Promise<void> {
   patchModel({ status: 'loading', progress: null, error: note });
   const previous = useAppStore.getState().model.info;
   try {
+    const { backend: prefer, reason } =
+      pick ?? (await pickBackend(source, useAppStore.getState().model.backendChoice));
     const info = await client().load(
       source,
       prefer,
       Comlink.proxy((p: LoadProgress) => patchModel({ progress: p })),
     );
-    lastSource = { source, prefer };
-    patchModel({ status: 'ready', info, progress: null, error: note });
+    lastSource = { source, prefer, reason };
+    patchModel({
+      status: 'ready',
+      info,
+      progress: null,
+      error: note,
+      backendReason: info.backend === prefer ? reason : null,
+    });
   } catch (e) {
     // The worker keeps the previous model when a load fails.
     patchModel({

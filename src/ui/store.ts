@@ -9,13 +9,27 @@ import type { LoadProgress } from '../workers/package/load';
  * functions so worker callbacks can call them without hooks.
  */
 export type GpuStatus =
-  { state: 'checking' } | { state: 'available'; adapter: string } | { state: 'unavailable'; reason: string };
+  | { state: 'checking' }
+  /** software: the emulation's name (SwiftShader…) when the adapter is a CPU, else null. */
+  | { state: 'available'; adapter: string; software: string | null }
+  | { state: 'unavailable'; reason: string };
+
+/** Which backend the user asked for: the app's choice, or one forced (`?backend=`, the model panel's switch). */
+export type BackendChoice = 'auto' | 'webgpu' | 'wasm';
+
+export function backendChoiceFromUrl(search: string): BackendChoice {
+  const p = new URLSearchParams(search).get('backend');
+  return p === 'wasm' || p === 'webgpu' ? p : 'auto';
+}
 
 export interface ModelSlice {
   status: 'none' | 'loading' | 'ready';
   info: ModelInfo | null;
   progress: LoadProgress | null;
   error: string | null;
+  /** Why the model runs on its backend (the app's choice or the user's), shown beside it. */
+  backendReason: string | null;
+  backendChoice: BackendChoice;
 }
 
 export interface RunSlice {
@@ -30,6 +44,8 @@ export interface RunSlice {
   error: string | null;
   /** Bumped whenever the trace's content changes (tokens stream in place). */
   version: number;
+  /** The trace is the shipped example shown before any run (src/ui/example.ts); any other trace clears it. */
+  example: boolean;
 }
 
 export type ColorMap = 'jet' | 'turbo' | 'viridis';
@@ -98,7 +114,14 @@ export const initialView = (): ViewSlice => ({
   predictionThreshold: 0.5,
 });
 
-const initialModel = (): ModelSlice => ({ status: 'none', info: null, progress: null, error: null });
+const initialModel = (): ModelSlice => ({
+  status: 'none',
+  info: null,
+  progress: null,
+  error: null,
+  backendReason: null,
+  backendChoice: typeof location === 'undefined' ? 'auto' : backendChoiceFromUrl(location.search),
+});
 
 const initialRun = (): RunSlice => ({
   status: 'idle',
@@ -108,6 +131,7 @@ const initialRun = (): RunSlice => ({
   imageName: null,
   error: null,
   version: 0,
+  example: false,
 });
 
 const initialGeneration = (): GenerationSlice => ({
@@ -137,8 +161,10 @@ export function patchModel(p: Partial<ModelSlice>): void {
   set({ model: { ...get().model, ...p } });
 }
 
+/** A new trace that does not say it is the example replaces the example (its badge goes). */
 export function patchRun(p: Partial<RunSlice>): void {
-  set({ run: { ...get().run, ...p } });
+  const example = 'example' in p ? p.example : 'trace' in p ? false : get().run.example;
+  set({ run: { ...get().run, ...p, example: example ?? false } });
 }
 
 export function patchView(p: Partial<ViewSlice>): void {

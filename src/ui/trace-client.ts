@@ -107,10 +107,15 @@ const progressTo = (what: string, cancellable: boolean) =>
 /** Opens a trace file (either form) in the worker; the current run stays if it fails or is cancelled. */
 let opening = 0;
 
-export async function openTraceFile(file: File): Promise<void> {
+export async function openTraceFile(file: File, opts: { example?: boolean } = {}): Promise<void> {
   const mine = ++opening;
   const what = `Opening ${file.name}`;
-  setTask({ what, progress: null, cancellable: true });
+  // The shipped example opens quietly, and only onto an empty screen.
+  const vacant = () => {
+    const run = useAppStore.getState().run;
+    return !opts.example || (run.status !== 'running' && (run.trace === null || run.example));
+  };
+  if (!opts.example) setTask({ what, progress: null, cancellable: true });
   const key = keyOf(useAppStore.getState().view.settings);
   try {
     const opened = await client().open(file, file.name, key, progressTo(what, true));
@@ -127,6 +132,11 @@ export async function openTraceFile(file: File): Promise<void> {
     if (opened.shared) inWorker.add(trace);
     await new Promise((resolve) => setTimeout(resolve, 0));
     if (mine !== opening) return; // another file is being opened: that one wins
+    if (!vacant()) {
+      // A run or a trace of the user's came first: it stays, and the worker forgets the example.
+      if (opened.shared && useAppStore.getState().run.trace !== trace) void api?.close();
+      return;
+    }
     // The prepared result first, so the first render with the new trace already has it.
     useTraceWorker.setState({
       task: null,
@@ -141,12 +151,13 @@ export async function openTraceFile(file: File): Promise<void> {
       imageName: file.name.replace(/\.trace\.json$|\.json$|\.rtrace$/, ''),
       error: null,
       version: useAppStore.getState().run.version + 1,
+      example: opts.example === true,
     });
   } catch (e) {
     if (mine !== opening) return; // superseded: the newer open reports
-    setTask(null);
+    if (!opts.example) setTask(null);
     const m = (e as Error).message;
-    if (m === CANCELLED) return;
+    if (m === CANCELLED || opts.example) return;
     patchRun({ error: `${file.name} is not a trace this app can open: ${m}` });
   }
 }

@@ -75,7 +75,11 @@ function throttledVersion(trace: AnyTrace | null, version: number, running: bool
 export function usePrepared(): { prepared: PreparedTrace | null; error: string | null } {
   const trace = useShownTrace();
   const running = useAppStore((s) => s.run.status === 'running');
-  const version = throttledVersion(trace, useAppStore((s) => s.run.version), running);
+  const version = throttledVersion(
+    trace,
+    useAppStore((s) => s.run.version),
+    running,
+  );
   const { layers, rowReading, anomalyWords } = useAppStore((s) => s.view.settings);
   // A trace opened from a file is prepared in the trace worker (the last result stays while it recomputes).
   const remote = useTraceWorker((s) => s.prepared);

@@ -8,6 +8,7 @@ export function BackendBadge() {
     return (
       <span className="badge ok" data-testid="backend.badge" data-backend="webgpu" title={gpu.adapter}>
         WebGPU: {gpu.adapter}
+        {gpu.software && ` (software: ${gpu.software})`}
       </span>
     );
   }

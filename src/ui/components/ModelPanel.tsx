@@ -1,9 +1,13 @@
 import { useState } from 'react';
-import { loadModel } from '../inference-client';
-import { useAppStore } from '../store';
+import { BUILT_IN_MODEL, loadModel, setBackendChoice } from '../inference-client';
+import { useAppStore, type BackendChoice } from '../store';
 import { HubRepoForm, attentionLayersText } from './HubRepoForm';
 
-export const BUILT_IN_MODEL = '/models/real-demo-v1/';
+const CHOICES: [BackendChoice, string][] = [
+  ['auto', 'Automatic'],
+  ['webgpu', 'WebGPU'],
+  ['wasm', 'WebAssembly'],
+];
 
 function progressText(p: NonNullable<ReturnType<typeof useAppStore.getState>['model']['progress']>): string {
   switch (p.status) {
@@ -38,6 +42,11 @@ export function ModelPanel() {
             {model.info.backend === 'webgpu' ? 'WebGPU' : 'WebAssembly'}
           </span>
           {model.info.fallbackReason && <span className="hint"> ({model.info.fallbackReason})</span>}
+          {model.backendReason && (
+            <span className="hint" data-testid="model.backend-reason">
+              : {model.backendReason}
+            </span>
+          )}
           <br />
           <span className="hint" data-testid="model.family">
             {model.info.family};{' '}
@@ -47,6 +56,22 @@ export function ModelPanel() {
       ) : (
         <p>No model loaded.</p>
       )}
+      <fieldset className="row backend-choice" data-testid="model.backend-choice" disabled={busy}>
+        <legend>Backend</legend>
+        {CHOICES.map(([value, label]) => (
+          <label key={value}>
+            <input
+              type="radio"
+              name="backend-choice"
+              value={value}
+              checked={model.backendChoice === value}
+              onChange={() => setBackendChoice(value)}
+              data-testid={`model.backend-choice.${value}`}
+            />{' '}
+            {label}
+          </label>
+        ))}
+      </fieldset>
       <div className="row">
         <button
           disabled={busy}

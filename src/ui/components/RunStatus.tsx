@@ -9,7 +9,11 @@ export function RunStatus() {
   const n = run.trace?.generated.length ?? 0;
   const answer = run.trace ? parseAnswer(answerText(run.trace)) : null;
   return (
-    <div className="run-status" data-testid="run.status" data-state={run.status}>
+    <div
+      className="run-status"
+      data-testid="run.status"
+      data-state={run.example && run.status !== 'running' ? 'example' : run.status}
+    >
       {run.status === 'running' && (
         <>
           <progress value={n} max={max || undefined} />
@@ -23,6 +27,15 @@ export function RunStatus() {
       )}
       {run.status !== 'running' && run.trace && (
         <span data-testid="run.answer">
+          {run.example && (
+            <span
+              className="example-badge"
+              data-testid="example.badge"
+              title="A run saved with the app, shown until the model has loaded: pick a sample to run it live"
+            >
+              saved example
+            </span>
+          )}
           {run.imageName && <>{run.imageName}: </>}
           answer{' '}
           <strong>{answer === 1 ? 'yes (anomalous)' : answer === 0 ? 'no (normal)' : 'not given'}</strong>

@@ -1,0 +1,70 @@
+import { expect, test } from './inspector';
+
+// Headless Chromium here has a software WebGPU adapter (SwiftShader, see playwright.config.ts).
+
+test('on SwiftShader the built-in model runs on WebAssembly and says why; forced, on WebGPU', async ({
+  inspector,
+  page,
+}) => {
+  await inspector.open();
+  await inspector.waitForModel();
+  await expect(page.getByTestId('backend.badge')).toContainText('SwiftShader');
+  await expect(inspector.backend()).toHaveText('WebAssembly');
+  await expect(page.getByTestId('model.backend-reason')).toContainText(
+    'the WebGPU adapter is SwiftShader, a CPU emulation, slower than WebAssembly for this model',
+  );
+  await expect(page.getByTestId('model.backend-choice.auto')).toBeChecked();
+
+  // The switch loads the model again on the backend chosen.
+  await page.getByTestId('model.backend-choice.webgpu').check();
+  await inspector.waitForModel();
+  await expect(inspector.backend()).toHaveText('WebGPU');
+  await expect(page.getByTestId('model.backend-reason')).toContainText('chosen with the switch');
+  await page.getByTestId('model.backend-choice.auto').check();
+  await inspector.waitForModel();
+  await expect(inspector.backend()).toHaveText('WebAssembly');
+
+  await inspector.open('?backend=webgpu');
+  await inspector.waitForModel();
+  await expect(inspector.backend()).toHaveText('WebGPU');
+  await expect(page.getByTestId('model.backend-reason')).toContainText('chosen with ?backend=webgpu');
+  await expect(page.getByTestId('model.backend-choice.webgpu')).toBeChecked();
+
+  await inspector.open('?backend=wasm');
+  await inspector.waitForModel();
+  await expect(inspector.backend()).toHaveText('WebAssembly');
+  await expect(page.getByTestId('model.backend-reason')).toContainText('chosen with ?backend=wasm');
+});
+
+test('a saved example is drawn before the model has loaded; a live run replaces it', async ({
+  inspector,
+  page,
+}) => {
+  // Hold the model's files back until the example is on screen.
+  let release!: () => void;
+  const held = new Promise<void>((r) => (release = r));
+  await page.route('**/models/real-demo-v1/**', async (route) => {
+    await held;
+    await route.continue();
+  });
+  await inspector.open();
+  await expect(page.getByTestId('example.badge')).toHaveText('saved example', { timeout: 30_000 });
+  await expect(page.locator('[data-testid="run.status"][data-state="example"]')).toBeVisible();
+  await expect(page.getByTestId('run.answer')).toContainText('001_brick_scratch');
+  await expect(page.getByTestId('run.answer')).toContainText('yes (anomalous)');
+  expect((await inspector.tokenTexts()).length).toBeGreaterThan(5);
+  await expect(page.getByTestId('attention.canvas')).toBeVisible();
+  // The ReAL map is drawn on the canvas: not one flat colour.
+  const pixels = await inspector.canvasPixels();
+  expect(new Set(pixels).size).toBeGreaterThan(10);
+  // Its scores are there too.
+  await expect(page.getByTestId('scores.thresholds')).toBeVisible();
+  expect(await page.getByTestId('scatter.point').count()).toBeGreaterThan(5);
+  await expect(page.getByTestId('model.name')).toHaveCount(0);
+  release();
+
+  await inspector.waitForModel();
+  await inspector.runSample('003_grass_crack');
+  await expect(page.getByTestId('example.badge')).toHaveCount(0);
+  await expect(page.getByTestId('run.answer')).toContainText('003_grass_crack');
+});
