@@ -6,6 +6,7 @@ import { loadRepo, type HubProgress } from '../../src/workers/hub/load';
 import { planRepo } from '../../src/workers/hub/plan';
 import type { ReadProgress } from '../../src/workers/hub/source';
 import { dataFile, sameBytes, seededBytes, tinyRepo } from './repo-fixture';
+import { refusal } from './refusal';
 
 const REPO = 'owner/tiny';
 const files = tinyRepo({ dtypes: ['quantized', 'q4'], embedInPieces: true });
@@ -35,17 +36,6 @@ const allInsideRepo = (server: HubServer) =>
     const path = new URL(r.url, server.url).pathname;
     return path.startsWith(`/${REPO}/resolve/main/`) && !decodeURIComponent(path).includes('..');
   });
-
-async function refusal(p: Promise<unknown>): Promise<string> {
-  try {
-    await p;
-  } catch (e) {
-    expect((e as Error).name).toBe('HubError');
-    expect((e as Error).message).not.toMatch(/\n/);
-    return (e as Error).message;
-  }
-  throw new Error('expected a refusal');
-}
 
 describe('hub repo ids and hosts', () => {
   it('turns a repo id into {base}/{repo}/resolve/main/', () => {

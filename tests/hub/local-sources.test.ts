@@ -8,6 +8,7 @@ import { FileListSource } from '../../src/workers/hub/file-list-source';
 import { loadRepo } from '../../src/workers/hub/load';
 import { planRepo } from '../../src/workers/hub/plan';
 import { dataFile, sameBytes, seededBytes, tinyRepo, writeRepo } from './repo-fixture';
+import { refusal } from './refusal';
 
 const dirs: string[] = [];
 afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
@@ -16,17 +17,6 @@ const tmp = () => {
   dirs.push(d);
   return d;
 };
-
-async function refusal(p: Promise<unknown>): Promise<string> {
-  try {
-    await p;
-  } catch (e) {
-    expect((e as Error).name).toBe('HubError');
-    expect((e as Error).message).not.toMatch(/\n/);
-    return (e as Error).message;
-  }
-  throw new Error('expected a refusal');
-}
 
 describe('NodeFolderSource', () => {
   it('reads, sizes and says absent', async () => {

@@ -9,6 +9,7 @@ import { externalDataNames, parsePieceManifest } from '../../src/workers/hub/lay
 import { loadRepo, type HubProgress } from '../../src/workers/hub/load';
 import { configDtype, planRepo, type PlanOptions } from '../../src/workers/hub/plan';
 import { dataFile, PIECE_BYTES, sameBytes, tinyRepo, writeRepo, type TinyRepoOptions } from './repo-fixture';
+import { refusal } from './refusal';
 
 const WASM: Device = { backend: 'wasm' };
 const GPU_F16: Device = { backend: 'webgpu', shaderF16: true };
@@ -23,17 +24,6 @@ function folder(files: Record<string, Uint8Array>): NodeFolderSource {
   return new NodeFolderSource(writeRepo(dir, files));
 }
 const repo = (o: TinyRepoOptions = {}) => folder(tinyRepo(o));
-
-async function refusal(p: Promise<unknown>): Promise<string> {
-  try {
-    await p;
-  } catch (e) {
-    expect((e as Error).name).toBe('HubError');
-    expect((e as Error).message).not.toMatch(/\n/);
-    return (e as Error).message;
-  }
-  throw new Error('expected a refusal');
-}
 
 describe('dtypes', () => {
   it("follow transformers.js's defaults", () => {
