@@ -44,6 +44,10 @@ describe('yes/no sets and P(yes)', () => {
     ]);
   });
   it('sums every yes and no token', () => {
-    expect(yesProbability([0.1, 0.2, 0.3, 0.4], [0, 1], [2])).toBeCloseTo(0.5);
+    // probabilities 0.1, 0.2, 0.3, 0.4 as logits: the vocabulary's other tokens do not change the ratio
+    expect(yesProbability([0.1, 0.2, 0.3, 0.4].map(Math.log), [0, 1], [2])).toBeCloseTo(0.5);
+    expect(yesProbability([5, -1000, 5, 900], [0], [2])).toBeCloseTo(0.5);
+    expect(yesProbability([0, Math.log(3)], [1], [0])).toBeCloseTo(0.75);
+    expect(yesProbability([1, 2], [], [])).toBe(0.5);
   });
 });

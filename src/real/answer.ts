@@ -52,15 +52,24 @@ export function readAnswer(tokens: readonly { text: string }[]): AnswerReading {
   return { answer: hit.word as 'yes' | 'no', tokenIndex: tokenAt(hit.at) };
 }
 
-/** P(yes) = Σ p(yes tokens) / (Σ p(yes tokens) + Σ p(no tokens)) from one step's probabilities. */
+/**
+ * P(yes) = Σ p(yes tokens) / (Σ p(yes tokens) + Σ p(no tokens)) from one
+ * step's logits. The softmax's denominator cancels in the ratio, so only the
+ * yes and no tokens' logits are read (shifted by their own largest), never
+ * the whole vocabulary.
+ */
 export function yesProbability(
-  probabilities: ArrayLike<number>,
+  logits: ArrayLike<number>,
   yesIds: readonly number[],
   noIds: readonly number[],
 ): number {
+  let max = -Infinity;
+  for (const i of yesIds) max = Math.max(max, logits[i]);
+  for (const i of noIds) max = Math.max(max, logits[i]);
+  if (max === -Infinity) return 0.5;
   let yes = 0;
   let no = 0;
-  for (const i of yesIds) yes += probabilities[i];
-  for (const i of noIds) no += probabilities[i];
-  return yes + no > 0 ? yes / (yes + no) : 0.5;
+  for (const i of yesIds) yes += Math.exp(logits[i] - max);
+  for (const i of noIds) no += Math.exp(logits[i] - max);
+  return yes / (yes + no);
 }

@@ -7,7 +7,7 @@ import type { DecoderIo } from './decoder-io';
 import type { RunEvent, RunTimings, StopReason } from './events';
 import type { RgbaImage } from './image';
 import { imageFeatures, logitsOfLastPosition } from './outputs';
-import { GREEDY, sample, seededRandom, softmax, type SamplingOptions } from './sampling';
+import { GREEDY, sample, seededRandom, type SamplingOptions } from './sampling';
 import { emptyStates, disposeAll } from './states';
 
 /**
@@ -224,7 +224,6 @@ export class GenerationEngine {
     // P(yes) of the distribution each token was drawn from: the answer token's is the run's P(yes).
     const pYes: number[] = [];
     let reason: StopReason = 'max-tokens';
-    let probs = softmax(step.logits);
     let next = sample(step.logits, sampling, random);
     for (let index = 0; ; index++) {
       if (options.signal?.aborted) {
@@ -237,7 +236,7 @@ export class GenerationEngine {
       const id = next;
       const position = ids.length;
       ids.push(id);
-      pYes.push(yesProbability(probs, spec.yesIds, spec.noIds));
+      pYes.push(yesProbability(step.logits, spec.yesIds, spec.noIds));
       const run0 = this.runMs;
       const e = await this.embed([id]);
       const prev = past;
@@ -270,7 +269,6 @@ export class GenerationEngine {
         break;
       }
       if (index + 1 >= maxNew) break;
-      probs = softmax(step.logits);
       next = sample(step.logits, sampling, random);
     }
     disposeAll(past);
