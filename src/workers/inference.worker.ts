@@ -40,17 +40,16 @@ async function loadFrom(
     );
   if (source.kind === 'files' && isPackage(source))
     return loadModel(ort, new FileListReader(source.files), prefer, webgpuUnavailable, onProgress);
-  const { source: repo, plan } = await repoPlanFor(
-    source,
-    prefer,
-    webgpuUnavailable,
-    webgpuHasShaderF16,
-    signal,
-  );
+  const {
+    source: repo,
+    plan,
+    fallbackReason,
+  } = await repoPlanFor(source, prefer, webgpuUnavailable, webgpuHasShaderF16, signal);
   const loaded = await loadRepoModel(ort, repo, {
     prefer,
     webgpuAvailable: webgpuUnavailable,
     plan,
+    fallbackReason,
     signal,
     onProgress,
   });

@@ -40,6 +40,8 @@ export interface RepoLoadOptions {
   onProgress?: (p: LoadProgress) => void;
   /** A plan made earlier (the size shown before the download); reusing it resumes an interrupted load. */
   plan?: RepoPlan;
+  /** With a plan: why its device is wasm when WebGPU was preferred (the plan already chose the backend). */
+  fallbackReason?: string;
 }
 
 /** Which backend the repo will run on: WebGPU when preferred and usable, else wasm with the reason. */
@@ -75,7 +77,10 @@ export async function loadRepoModel(
   source: RepoSource,
   options: RepoLoadOptions,
 ): Promise<LoadedModel> {
-  const { backend, fallbackReason } = await chooseBackend(options.prefer, options.webgpuAvailable);
+  // A plan was made for one device: run on its backend rather than asking for the adapter again.
+  const { backend, fallbackReason } = options.plan
+    ? { backend: options.plan.device.backend, fallbackReason: options.fallbackReason }
+    : await chooseBackend(options.prefer, options.webgpuAvailable);
   const plan = options.plan ?? (await planForDevice(source, backend, options));
   const repo = await loadRepo(
     plan,
@@ -159,7 +164,8 @@ export async function loadRepoModel(
     },
     engine,
     backend: sessions.backend,
-    fallbackReason,
+    // A WebGPU session that failed and fell back says so; else why WebGPU was not tried.
+    fallbackReason: sessions.fallbackReason ?? fallbackReason,
     release: () => releaseSessions(sessions),
   };
 }
