@@ -3,15 +3,16 @@
  * this line: the UI imports this file with `import type`.
  */
 import type { RunEvent, StopReason } from './engine/events';
+import type { Component, Dtype } from './hub/dtypes';
 import type { LoadedModelInfo } from './engine/load-model';
 import type { SamplingOptions } from './engine/sampling';
 import type { LoadProgress } from './package/load';
 import type { Backend } from './runtime/ort-types';
 
 /** The three ONNX components of a VLM export. */
-export type Component = 'vision' | 'embed' | 'decoder';
+export type { Component };
 /** transformers.js's dtype names, or 'auto' for its defaults on this backend. */
-export type DtypeChoice = 'auto' | 'fp32' | 'fp16' | 'q4' | 'q4f16' | 'quantized' | 'int8' | 'uint8' | 'bnb4';
+export type DtypeChoice = 'auto' | Dtype;
 export type DtypeChoices = Partial<Record<Component, DtypeChoice>>;
 
 export type ModelSource =

@@ -6,6 +6,7 @@ import type {
   ModelSource,
   RepoSummary,
 } from '../../workers/inference-api';
+import { DTYPES } from '../../workers/hub/dtypes';
 import { cancelModelLoad, inspectModel, loadModel } from '../inference-client';
 import { useAppStore } from '../store';
 import { formatBytes } from './format-bytes';
@@ -28,7 +29,7 @@ const COMPONENTS: { key: Component; label: string }[] = [
   { key: 'vision', label: 'vision encoder' },
   { key: 'embed', label: 'embeddings' },
 ];
-const DTYPES: DtypeChoice[] = ['auto', 'fp32', 'fp16', 'q4', 'q4f16', 'quantized', 'int8', 'uint8', 'bnb4'];
+const CHOICES: DtypeChoice[] = ['auto', ...DTYPES];
 
 /** "6 of 24 layers have attention" (a hybrid model), or "all 30 layers have attention". */
 export function attentionLayersText(layers: readonly number[], total: number): string {
@@ -125,7 +126,7 @@ export function HubRepoForm() {
               aria-label={`dtype of the ${c.label}`}
               data-testid={`hub.dtype.${c.key}`}
             >
-              {DTYPES.map((d) => (
+              {CHOICES.map((d) => (
                 <option key={d} value={d}>
                   {d === 'auto' ? 'default for this browser' : d}
                 </option>
