@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { expect, test } from './inspector';
 
 // Headless Chromium here has a software WebGPU adapter (SwiftShader, see playwright.config.ts).
@@ -67,4 +68,36 @@ test('a saved example is drawn before the model has loaded; a live run replaces 
   await inspector.runSample('003_grass_crack');
   await expect(page.getByTestId('example.badge')).toHaveCount(0);
   await expect(page.getByTestId('run.answer')).toContainText('003_grass_crack');
+});
+
+test('a trace the user opens while the example is still arriving wins over the example', async ({
+  inspector,
+  page,
+}) => {
+  // The example's file arrives just after the user has started opening one of theirs.
+  let release!: () => void;
+  const held = new Promise<void>((r) => (release = r));
+  let served = false;
+  await page.route('**/examples/*.trace.json', async (route) => {
+    await held;
+    await route.continue();
+    served = true;
+  });
+  const theirs = readFileSync('tests/fixtures/traces/hand-computed.json', 'utf8');
+  const texts = JSON.parse(theirs).generated.map((g: { text: string }) => g.text);
+  await inspector.open('?autoload=0');
+  // Padded (valid JSON) so that its opening is still under way when the example comes.
+  await page.getByTestId('trace.open').setInputFiles({
+    name: 'theirs.trace.json',
+    mimeType: 'application/json',
+    buffer: Buffer.from(theirs + ' '.repeat(48 << 20)),
+  });
+  await expect(page.getByTestId('trace.progress')).toBeVisible();
+  release();
+  await expect.poll(() => served).toBe(true);
+  await expect(page.getByTestId('token-strip.token')).toHaveCount(texts.length, { timeout: 30_000 });
+  // Long enough for the example to have been opened, had it been allowed to.
+  await page.waitForTimeout(1500);
+  expect(await inspector.tokenTexts()).toEqual(texts);
+  await expect(page.getByTestId('example.badge')).toHaveCount(0);
 });

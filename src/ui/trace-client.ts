@@ -106,16 +106,22 @@ const progressTo = (what: string, cancellable: boolean) =>
 
 /** Opens a trace file (either form) in the worker; the current run stays if it fails or is cancelled. */
 let opening = 0;
+/** The user's opens in flight: the example never starts over one (the worker would cancel it). */
+let userOpens = 0;
 
 export async function openTraceFile(file: File, opts: { example?: boolean } = {}): Promise<void> {
-  const mine = ++opening;
   const what = `Opening ${file.name}`;
   // The shipped example opens quietly, and only onto an empty screen.
   const vacant = () => {
     const run = useAppStore.getState().run;
     return !opts.example || (run.status !== 'running' && (run.trace === null || run.example));
   };
-  if (!opts.example) setTask({ what, progress: null, cancellable: true });
+  if (opts.example && (userOpens > 0 || !vacant())) return;
+  const mine = ++opening;
+  if (!opts.example) {
+    userOpens++;
+    setTask({ what, progress: null, cancellable: true });
+  }
   const key = keyOf(useAppStore.getState().view.settings);
   try {
     const opened = await client().open(file, file.name, key, progressTo(what, true));
@@ -159,6 +165,8 @@ export async function openTraceFile(file: File, opts: { example?: boolean } = {}
     const m = (e as Error).message;
     if (m === CANCELLED || opts.example) return;
     patchRun({ error: `${file.name} is not a trace this app can open: ${m}` });
+  } finally {
+    if (!opts.example) userOpens--;
   }
 }
 
