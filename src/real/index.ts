@@ -25,3 +25,4 @@ export * from './score';
 export * from './evaluate';
 export * from './answer';
 export * from './float16';
+export * from './explain';

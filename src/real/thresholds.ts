@@ -9,21 +9,30 @@ import { mean, median, sortedAscending } from './stats';
  * For n < 3 or v_n = v_1 the median is used instead.
  */
 export function kneeThreshold(values: ArrayLike<number>): number {
-  const v = sortedAscending(values);
-  const n = v.length;
-  if (n < 3 || v[n - 1] === v[0]) return median(v);
+  const { sorted, k } = kneePoint(values);
+  return k === null ? median(sorted) : sorted[k];
+}
+
+/**
+ * The values sorted ascending and the knee's index in them; k is null where
+ * the median stands in (n < 3 or v_n = v_1). Shown step by step by the walkthrough.
+ */
+export function kneePoint(values: ArrayLike<number>): { sorted: number[]; k: number | null } {
+  const sorted = sortedAscending(values);
+  const n = sorted.length;
+  if (n < 3 || sorted[n - 1] === sorted[0]) return { sorted, k: null };
   let best = -1;
-  let bestK = 0;
-  for (let k = 0; k < n; k++) {
-    const x = k / (n - 1);
-    const y = (v[k] - v[0]) / (v[n - 1] - v[0]);
+  let k = 0;
+  for (let i = 0; i < n; i++) {
+    const x = i / (n - 1);
+    const y = (sorted[i] - sorted[0]) / (sorted[n - 1] - sorted[0]);
     const d = Math.abs(y - x);
     if (d > best) {
       best = d;
-      bestK = k;
+      k = i;
     }
   }
-  return v[bestK];
+  return { sorted, k };
 }
 
 export function threshold(values: ArrayLike<number>, rule: ThresholdRule): number {
