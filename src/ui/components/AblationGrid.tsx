@@ -17,11 +17,16 @@ export function AblationGrid() {
   if (!maps) return null;
   return (
     <section className="panel" data-testid="ablation">
-      <h3>Token selection (paper, figure 4)</h3>
+      <h2>Token selection (paper, figure 4)</h2>
       <div className="ablation">
         {MAP_MODES.map((m) => (
           <figure key={m}>
-            <MapCanvas map={maps[m]} size={150} testId={`ablation.${m}`} />
+            <MapCanvas
+              map={maps[m]}
+              size={150}
+              testId={`ablation.${m}`}
+              label={`${MAP_MODE_LABELS[m]}: the weighted map of the tokens this selection keeps, drawn over the image`}
+            />
             <figcaption>{MAP_MODE_LABELS[m]}</figcaption>
           </figure>
         ))}

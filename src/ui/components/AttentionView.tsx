@@ -1,4 +1,5 @@
 import { useMemo } from 'react';
+import { COLOR_MAPS } from '../colormaps';
 import { valueRange } from '../draw-map';
 import { toggleExcludedCell, useAppStore } from '../store';
 import { useGroupMap, useScore, useTokenMap } from '../use-scores';
@@ -28,6 +29,8 @@ export function AttentionView() {
   const groupMap = useGroupMap(hovered === null ? group : [], combine);
   const score = useScore();
   const excluded = useAppStore((s) => s.view.excludedCells);
+  const imageName = useAppStore((s) => s.run.imageName);
+  const { showMask, showPrediction, predictionThreshold } = useAppStore((s) => s.view);
   const rawMap = shown !== null ? tokenMap : (groupMap ?? score?.map ?? null);
   // Excluded cells (sinks) drop to the lowest remaining value, so they no longer set the colour scale.
   const map = useMemo(() => {
@@ -48,6 +51,15 @@ export function AttentionView() {
       : groupMap
         ? `${combine === 'max' ? 'Max' : 'Mean'} attention of ${group.map((i) => `“${word(i)}”`).join(', ')}`
         : 'ReAL anomaly map';
+  // The canvas's name says what the picture shows, as the title and legend do for sighted users.
+  const label = [
+    `${title}${imageName ? ` of ${imageName}` : ''}, drawn over the image in ${COLOR_MAPS[colorMap].label} colours`,
+    range && `from ${range[0].toExponential(2)} to ${range[1].toExponential(2)}`,
+    showMask && 'the ground-truth mask outlined in white',
+    showPrediction && `the map above ${predictionThreshold} of its range outlined in red`,
+  ]
+    .filter(Boolean)
+    .join('; ');
   return (
     <figure className="attention-view">
       <figcaption data-testid="attention.title">{title}</figcaption>
@@ -66,7 +78,7 @@ export function AttentionView() {
           toggleExcludedCell(row * trace.grid.cols + col);
         }}
       >
-        <MapCanvas map={map} size={384} testId="attention.canvas" range={range} />
+        <MapCanvas map={map} size={384} testId="attention.canvas" range={range} label={label} />
         <ContourOverlay map={map} size={384} />
       </div>
       {score?.noneSelected && shown === null && (

@@ -59,6 +59,14 @@ export function ContourOverlay({ map, size }: { map: ArrayLike<number> | null; s
   }, [mask, maskUrl, map, grid, box, showMask, showPrediction, predictionThreshold, size, width, height]);
 
   return (
-    <canvas ref={canvas} width={width} height={height} className="overlay" data-testid="attention.contours" />
+    // Drawn over the map canvas, whose name says what the outlines are.
+    <canvas
+      ref={canvas}
+      width={width}
+      height={height}
+      className="overlay"
+      aria-hidden="true"
+      data-testid="attention.contours"
+    />
   );
 }

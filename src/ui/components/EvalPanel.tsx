@@ -90,7 +90,7 @@ export function EvalPanel() {
 
   return (
     <section className="panel" data-testid="eval">
-      <h3>Evaluation set</h3>
+      <h2>Evaluation set</h2>
       <div className="row">
         <button disabled={!ready || running || busy} onClick={() => void start()} data-testid="eval.start">
           Evaluate the shipped set
@@ -103,7 +103,12 @@ export function EvalPanel() {
       </div>
       {(busy || done.length > 0) && (
         <div className="progress">
-          <progress value={done.length} max={total || undefined} data-testid="eval.progress" />
+          <progress
+            value={done.length}
+            max={total || undefined}
+            aria-label="Images evaluated"
+            data-testid="eval.progress"
+          />
           <span>
             {done.length} of {total} images
           </span>
@@ -141,6 +146,7 @@ export function EvalPanel() {
             className={`sample ${d.sample.label ? 'defective' : 'normal'}`}
             onClick={() => open(d)}
             title={d.sample.id}
+            aria-label={`${d.sample.id}, ${d.sample.label ? 'defective' : 'normal'}: answered ${d.right ? 'right' : 'wrong'}`}
           >
             <img src={SAMPLES_BASE + d.sample.image} alt={d.sample.id} width={40} height={40} />
             <span className={d.right ? 'mark-right' : 'mark-wrong'}>{d.right ? '✓' : '✗'}</span>

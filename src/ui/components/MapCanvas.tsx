@@ -14,6 +14,7 @@ export function MapCanvas({
   size,
   testId,
   range = null,
+  label = 'An attention map drawn over the image',
 }: {
   map: ArrayLike<number> | null;
   /** The canvas's long side, in pixels. */
@@ -21,6 +22,8 @@ export function MapCanvas({
   testId: string;
   /** Colour range; min–max of the map when not given. */
   range?: [number, number] | null;
+  /** What the map shows, in words: the canvas's accessible name. */
+  label?: string;
 }) {
   const canvas = useRef<HTMLCanvasElement>(null);
   const image = useImage(useAppStore((s) => s.run.imageUrl));
@@ -37,5 +40,7 @@ export function MapCanvas({
     // bench/ui-bench.ts times input → drawn map by this mark.
     performance.mark('real:map-drawn', { detail: testId });
   }, [image, map, grid, colorMap, opacity, width, height, testId, range, box]);
-  return <canvas ref={canvas} width={width} height={height} data-testid={testId} />;
+  return (
+    <canvas ref={canvas} width={width} height={height} role="img" aria-label={label} data-testid={testId} />
+  );
 }

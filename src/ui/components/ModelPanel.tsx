@@ -34,7 +34,7 @@ export function ModelPanel() {
   const p = model.progress;
   return (
     <section className="panel" data-testid="model.panel">
-      <h3>Model</h3>
+      <h2>Model</h2>
       {model.info ? (
         <p data-testid="model.name">
           <strong>{model.info.name}</strong> on{' '}
@@ -91,6 +91,7 @@ export function ModelPanel() {
         <input
           type="url"
           placeholder="https://…/model-package/"
+          aria-label="Model package URL"
           value={url}
           onChange={(e) => setUrl(e.target.value)}
           data-testid="model.url"
@@ -115,7 +116,10 @@ export function ModelPanel() {
       </label>
       {busy && (
         <div className="progress" data-testid="model.progress">
-          <progress value={p?.status === 'download' && p.total ? p.loaded / p.total : undefined} />
+          <progress
+            value={p?.status === 'download' && p.total ? p.loaded / p.total : undefined}
+            aria-label="Loading the model"
+          />
           <span>{p ? progressText(p) : 'starting…'}</span>
         </div>
       )}

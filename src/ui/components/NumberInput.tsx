@@ -13,6 +13,7 @@ export function NumberInput({
   width = '5em',
   testId,
   title,
+  label,
 }: {
   value: number | string;
   onChange: (n: number) => void;
@@ -24,6 +25,8 @@ export function NumberInput({
   width?: string;
   testId?: string;
   title?: string;
+  /** Its accessible name, where the label around it names another control. */
+  label?: string;
 }) {
   return (
     <input
@@ -33,6 +36,7 @@ export function NumberInput({
       step={step}
       value={value}
       title={title}
+      aria-label={label}
       data-testid={testId}
       style={{ width }}
       onChange={(e) => {

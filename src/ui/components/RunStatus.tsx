@@ -13,11 +13,13 @@ export function RunStatus() {
       className="run-status"
       data-testid="run.status"
       data-state={run.example && run.status !== 'running' ? 'example' : run.status}
+      // The answer is read out when a run ends; the token count, which changes every token, is not.
+      aria-live="polite"
     >
       {run.status === 'running' && (
         <>
-          <progress value={n} max={max || undefined} />
-          <span>
+          <progress value={n} max={max || undefined} aria-label="Tokens generated" />
+          <span aria-hidden="true">
             {n} tokens{max ? ` of at most ${max}` : ''}
           </span>
           <button onClick={cancelRun} data-testid="run.stop">

@@ -48,7 +48,7 @@ export function SamplePicker() {
         if (f && !disabled) void runBlob(f, f.name);
       }}
     >
-      <h3>Image</h3>
+      <h2>Image</h2>
       <div className="samples" data-testid="samples">
         {samples.map((s) => (
           <button

@@ -50,8 +50,14 @@ export function ScoreScatter() {
     .range([H - M.bottom, M.top]);
   return (
     <section className="panel">
-      <h3>Scores of the reasoning tokens</h3>
-      <svg width={W} height={H} data-testid="scatter" role="img" aria-label="Ŝ_T against Ŝ_I">
+      <h2>Scores of the reasoning tokens</h2>
+      <svg
+        width={W}
+        height={H}
+        data-testid="scatter"
+        role="img"
+        aria-label={`Ŝ_T against Ŝ_I for the ${score.tokens.length} reasoning tokens, with τ_t = ${score.tauT.toFixed(2)} and τ_i = ${score.tauI.toFixed(2)}; the ${score.tokens.filter((t) => t.selected).length} kept by ReAL in red`}
+      >
         <rect
           x={x(score.tauT)}
           y={y(1)}

@@ -56,6 +56,7 @@ export function ViewControls() {
               min={1e-6}
               step={0.01}
               fallback={1e-6}
+              label="top of the fixed colour range"
               onChange={(fixedMax) => patchView({ fixedMax })}
             />
           </>
@@ -102,6 +103,7 @@ export function ViewControls() {
           step={0.05}
           fallback={0}
           width="4em"
+          label="red outline: the map above this fraction of its range"
           onChange={(predictionThreshold) => patchView({ predictionThreshold })}
         />{' '}
         (red)
