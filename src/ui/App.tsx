@@ -15,10 +15,12 @@ import { TokenScorePanel } from './components/TokenScorePanel';
 import { TokenStrip } from './components/TokenStrip';
 import { TraceFiles } from './components/TraceFiles';
 import { ViewControls } from './components/ViewControls';
+import { Walkthrough } from './components/walkthrough/Walkthrough';
 import { showExample } from './example';
 import { probeWebGpu } from './gpu-probe';
 import { BUILT_IN_MODEL, loadModel } from './inference-client';
 import { useAppStore } from './store';
+import { openWalkthrough, useWalkthrough } from './walkthrough-store';
 
 // Benchmarks (bench/decode-bench.ts) read run timings from the store.
 if (new URLSearchParams(location.search).has('bench'))
@@ -33,35 +35,68 @@ export function App() {
     if (query.get('autoload') !== '0') void loadModel({ kind: 'url', url: BUILT_IN_MODEL });
     if (query.get('example') !== '0') void showExample();
   }, []);
+  const { open, presenting } = useWalkthrough();
+  const hasRun = useAppStore((s) => s.run.trace !== null);
   return (
     <>
       <header>
         <h1>ReAL Inspector</h1>
         <BackendBadge />
+        <button
+          className="explain-open"
+          onClick={() => openWalkthrough()}
+          disabled={!hasRun || open}
+          data-testid="explain.open"
+          title="The method step by step, on the run on screen"
+        >
+          Explain this run
+        </button>
       </header>
-      <main className="layout">
-        <aside className="left">
-          <ModelPanel />
-          <SamplePicker />
-          <EvalPanel />
-        </aside>
-        <section className="center">
-          <GenerationPanel />
-          <RunStatus />
-          <AttentionView />
-          <ViewControls />
-          <TokenStrip />
-          <TraceFiles />
-          <ExportButtons />
-          <AblationGrid />
-        </section>
-        <aside className="right">
-          <TokenScorePanel />
-          <ScoreScatter />
-          <CgroPanel />
-          <SettingsPanel />
-        </aside>
-      </main>
+      {presenting ? (
+        <main className="presentation">
+          <Walkthrough />
+        </main>
+      ) : open ? (
+        // The run stays on the left; the walkthrough takes the panels' place.
+        <main className="layout explaining">
+          <section className="center" aria-label="The run">
+            <RunStatus />
+            <AttentionView />
+            <TokenStrip />
+          </section>
+          <Walkthrough />
+        </main>
+      ) : (
+        <main className="layout">
+          <aside className="left" aria-label="Model and image">
+            <ModelPanel />
+            <SamplePicker />
+            <GenerationPanel />
+            <EvalPanel />
+          </aside>
+          <section className="center" aria-label="The run">
+            <RunStatus />
+            <AttentionView />
+            <TokenStrip />
+            <details className="panel group" open>
+              <summary>Display</summary>
+              <ViewControls />
+            </details>
+            <details className="panel group" open>
+              <summary>Save, open and export</summary>
+              <TraceFiles />
+              <ExportButtons />
+            </details>
+            <AblationGrid />
+          </section>
+          <aside className="right" aria-label="Scores">
+            <TokenScorePanel />
+            <ScoreScatter />
+            <CgroPanel />
+            <SettingsPanel />
+          </aside>
+        </main>
+      )}
     </>
   );
 }

@@ -16,14 +16,19 @@ export function CgroPanel() {
   const c = score.consistency;
   return (
     <section className="panel" data-testid="cgro">
-      <h3>Consistency (CGRO)</h3>
+      <h2>Consistency (CGRO)</h2>
       {c.topK.length === 0 ? (
         <p className="warning">No token has a weight above 0, so there is no top-k and J = 0.</p>
       ) : (
         <p>
           top {c.topK.length}:{' '}
           {c.topK.map((i) => (
-            <button key={i} className="linklike" onClick={() => selectToken(i)}>
+            <button
+              key={i}
+              className="linklike"
+              onClick={() => selectToken(i)}
+              aria-label={`${trace.generated[i].text.trim() || 'blank'} (token ${i})`}
+            >
               {trace.generated[i].text.trim()}
             </button>
           ))}
@@ -33,7 +38,12 @@ export function CgroPanel() {
         <div className="supports" data-testid="cgro.supports">
           {c.supports.map((sup, k) => (
             <figure key={k}>
-              <SupportGrid cells={sup} rows={trace.grid.rows} cols={trace.grid.cols} />
+              <SupportGrid
+                cells={sup}
+                rows={trace.grid.rows}
+                cols={trace.grid.cols}
+                label={`Support of “${trace.generated[c.topK[k]].text.trim()}” (token ${c.topK[k]})`}
+              />
               <figcaption>{trace.generated[c.topK[k]].text.trim()}</figcaption>
             </figure>
           ))}
@@ -61,12 +71,29 @@ export function CgroPanel() {
 }
 
 /** A token's support: the grid cells above its 95th percentile, filled. */
-function SupportGrid({ cells, rows, cols }: { cells: boolean[]; rows: number; cols: number }) {
-  const size = 72;
+export function SupportGrid({
+  cells,
+  rows,
+  cols,
+  label,
+  size = 72,
+}: {
+  cells: boolean[];
+  rows: number;
+  cols: number;
+  label: string;
+  size?: number;
+}) {
   const w = size / cols;
   const h = size / rows;
   return (
-    <svg width={size} height={size} className="support-grid">
+    <svg
+      width={size}
+      height={size}
+      className="support-grid"
+      role="img"
+      aria-label={`${label}: ${cells.filter(Boolean).length} of ${cells.length} cells above its 95th percentile`}
+    >
       <rect width={size} height={size} fill="#f2f4f7" />
       {cells.map((on, i) =>
         on ? (

@@ -15,8 +15,10 @@ export function SettingsPanel() {
       layers: a === 0 && b === layers - 1 ? null : { from: Math.min(a, b), to: Math.max(a, b) },
     });
   return (
-    <section className="panel settings">
-      <h3>ReAL settings</h3>
+    <details className="panel settings group" open>
+      <summary>
+        <h2>ReAL settings</h2>
+      </summary>
       <label>
         α (weight of Ŝ_T) {s.alpha.toFixed(2)}
         <input
@@ -61,6 +63,7 @@ export function SettingsPanel() {
               min={0}
               max={layers - 1}
               value={from}
+              aria-label={`first layer (${from})`}
               onChange={(e) => setLayers(Number(e.target.value), to)}
               data-testid="settings.layer-from"
             />
@@ -69,6 +72,7 @@ export function SettingsPanel() {
               min={0}
               max={layers - 1}
               value={to}
+              aria-label={`last layer (${to})`}
               onChange={(e) => setLayers(from, Number(e.target.value))}
               data-testid="settings.layer-to"
             />
@@ -120,7 +124,7 @@ export function SettingsPanel() {
           <option value="sI">Ŝ_I</option>
         </select>
       </label>
-    </section>
+    </details>
   );
 }
 
@@ -160,6 +164,7 @@ function ThresholdRule({
             max={1}
             step={0.05}
             fallback={0}
+            label={`${label}: fixed value`}
             onChange={(value) => onChange({ rule: 'fixed', value })}
           />
         )}

@@ -1,0 +1,124 @@
+import { scaleBand, scaleLinear } from 'd3';
+import { useMemo } from 'react';
+import { anomalyTerms } from '../../../real';
+import { selectToken } from '../../store';
+import { Num } from './Num';
+import { TokenChooser } from './TokenChooser';
+import { tokenText, type Explained } from './use-explained';
+
+const W = 640;
+const H = 220;
+const M = { left: 48, right: 8, top: 8, bottom: 56 };
+
+/** Step 3: S_T (Eq. 2) of every reasoning token as a bar, and the chosen token's sum worked out term by term. */
+export function StepRelevance({ ex }: { ex: Explained }) {
+  const { trace, prepared, settings, chosen, r } = ex;
+  const terms = useMemo(
+    () => (chosen === null ? [] : anomalyTerms(trace, chosen, prepared.anomalyPositions, settings)),
+    [trace, chosen, prepared, settings],
+  );
+  const x = scaleBand<number>()
+    .domain(prepared.reasoning.map((_, i) => i))
+    .range([M.left, W - M.right])
+    .padding(0.15);
+  const max = Math.max(1e-12, ...prepared.sT);
+  const y = scaleLinear()
+    .domain([0, max])
+    .range([H - M.bottom, M.top]);
+  const labelled = prepared.reasoning.length <= 40;
+  return (
+    <div className="step-two">
+      <figure className="chart">
+        <svg
+          viewBox={`0 0 ${W} ${H}`}
+          role="img"
+          aria-label={`S_T of the ${prepared.reasoning.length} reasoning tokens`}
+          data-testid="explain.st-bars"
+        >
+          {y.ticks(4).map((t) => (
+            <g key={t} fontSize={10} fill="#445">
+              <line x1={M.left} x2={W - M.right} y1={y(t)} y2={y(t)} stroke="#e3e6ea" />
+              <text x={M.left - 4} y={y(t) + 3} textAnchor="end">
+                {t}
+              </text>
+            </g>
+          ))}
+          {prepared.reasoning.map((index, i) => (
+            <g key={index} onClick={() => selectToken(index)} style={{ cursor: 'pointer' }}>
+              <rect
+                x={x(i)}
+                width={x.bandwidth()}
+                y={y(prepared.sT[i])}
+                height={y(0) - y(prepared.sT[i])}
+                fill={
+                  index === chosen
+                    ? '#c0392b'
+                    : ex.score.tokens[i].sTNorm >= ex.score.tauT
+                      ? '#e59866'
+                      : '#aab4c0'
+                }
+                data-testid="explain.st-bar"
+                data-index={index}
+                data-value={prepared.sT[i]}
+              >
+                <title>{`“${tokenText(trace, index)}” (token ${index}): S_T = ${prepared.sT[i]}`}</title>
+              </rect>
+              {labelled && (
+                <text
+                  transform={`translate(${x(i)! + x.bandwidth() / 2} ${H - M.bottom + 6}) rotate(60)`}
+                  fontSize={10}
+                  fill={index === chosen ? '#000' : '#445'}
+                >
+                  {tokenText(trace, index)}
+                </text>
+              )}
+            </g>
+          ))}
+        </svg>
+        <figcaption className="hint">
+          Bars at or above τ_t after normalisation (step 5) are orange; the chosen token is red. Click a bar
+          to choose its token.
+        </figcaption>
+      </figure>
+      {chosen !== null && (
+        <div>
+          <TokenChooser ex={ex} />
+          <p>
+            S_T(“{tokenText(trace, chosen)}”) = Σ over the anomaly-word positions e of a_r[e], its attention
+            (mean over the layers) to each:
+          </p>
+          <table className="working" data-testid="explain.st-terms">
+            <thead>
+              <tr>
+                <th scope="col">position</th>
+                <th scope="col">token</th>
+                <th scope="col">a_r[e]</th>
+              </tr>
+            </thead>
+            <tbody>
+              {terms.map((t) => (
+                <tr key={t.position}>
+                  <td>{t.position}</td>
+                  <td>{t.text}</td>
+                  <td>
+                    <Num value={t.attention} />
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+            <tfoot>
+              <tr>
+                <th scope="row" colSpan={2}>
+                  S_T
+                </th>
+                <td>
+                  <Num value={prepared.sT[r]} testId="explain.sT" />
+                </td>
+              </tr>
+            </tfoot>
+          </table>
+        </div>
+      )}
+    </div>
+  );
+}
