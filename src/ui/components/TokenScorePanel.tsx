@@ -10,10 +10,13 @@ export function TokenScorePanel() {
   const score = useScore();
   if (!trace || !score) return null;
   const head = (
-    <p className="thresholds" data-testid="scores.thresholds">
-      τ_t = {f(score.tauT)}, τ_i = {f(score.tauI)}; {score.tokens.filter((t) => t.selected).length} of{' '}
-      {score.tokens.length} reasoning tokens kept
-    </p>
+    <>
+      <h2>Token scores</h2>
+      <p className="thresholds" data-testid="scores.thresholds">
+        τ_t = {f(score.tauT)}, τ_i = {f(score.tauI)}; {score.tokens.filter((t) => t.selected).length} of{' '}
+        {score.tokens.length} reasoning tokens kept
+      </p>
+    </>
   );
   if (selected === null)
     return (
