@@ -6,11 +6,19 @@ import { dirname, join } from 'node:path';
 import { defineConfig, type Plugin } from 'vite';
 
 /**
- * onnxruntime-web's WebAssembly binary, served by the app itself at /ort/
+ * onnxruntime-web's WebAssembly binaries (the plain one for wasm sessions, the asyncify one
+ * the WebGPU build runs on: src/workers/runtime/browser-ort.ts), served by the app itself at /ort/
  * (in dev from node_modules, in the build as an asset), so nothing comes
  * from a CDN and a saved page works offline.
  */
-const ORT_FILES = ['ort-wasm-simd-threaded.asyncify.wasm', 'ort-wasm-simd-threaded.asyncify.mjs'];
+const ORT_FILES = [
+  // onnxruntime-web/wasm (wasm sessions)
+  'ort-wasm-simd-threaded.wasm',
+  'ort-wasm-simd-threaded.mjs',
+  // onnxruntime-web/webgpu (WebGPU sessions)
+  'ort-wasm-simd-threaded.asyncify.wasm',
+  'ort-wasm-simd-threaded.asyncify.mjs',
+];
 function ortWasm(): Plugin {
   const dist = dirname(createRequire(import.meta.url).resolve('onnxruntime-web/webgpu'));
   return {
@@ -23,9 +31,14 @@ function ortWasm(): Plugin {
         res.end(readFileSync(join(dist, name)));
       });
     },
-    generateBundle() {
+    generateBundle(_, bundle) {
       for (const name of ORT_FILES)
         this.emitFile({ type: 'asset', fileName: `ort/${name}`, source: readFileSync(join(dist, name)) });
+      // onnxruntime's bundles name their binary with new URL(…, import.meta.url), so the build
+      // copies it to assets/ as well; with wasmPaths set (browser-ort.ts) that copy is never
+      // fetched: drop it (41 MB).
+      for (const key of Object.keys(bundle))
+        if (/^assets\/ort-wasm-simd-threaded[\w.-]*\.wasm$/.test(key)) delete bundle[key];
     },
   };
 }

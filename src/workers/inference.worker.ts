@@ -29,7 +29,8 @@ async function loadFrom(
   onProgress: (p: LoadProgress) => void,
   signal: AbortSignal,
 ): Promise<LoadedModel> {
-  const ort = await browserOrt();
+  // One onnxruntime build per backend, imported when a session on it is made (browser-ort.ts).
+  const ort = browserOrt;
   if (source.kind === 'url')
     return loadModel(
       ort,

@@ -1,7 +1,7 @@
 import { answerWordOf } from '../../real';
 import { adapterFor } from '../adapters';
 import { loadPackage, type LoadProgress, type PackageReader } from '../package/load';
-import type { Backend, Ort } from '../runtime/ort-types';
+import type { Backend, OrtSource } from '../runtime/ort-types';
 import { createSessions, releaseSessions, type ModelGraphs, type Sessions } from '../runtime/sessions';
 import { decoderIoFromManifest } from './decoder-io';
 import { GenerationEngine } from './generate';
@@ -49,7 +49,7 @@ export function yesNoIds(vocab: Iterable<[string, number]>) {
 
 /** The demo package: manifest → verified files → sessions on the preferred backend → an engine. */
 export async function loadModel(
-  ort: Ort,
+  ort: OrtSource,
   reader: PackageReader,
   prefer: Backend,
   webgpuAvailable: () => Promise<string | null>,
@@ -69,13 +69,13 @@ export async function loadModel(
   };
   const sessions: Sessions = await createSessions(ort, graphs, io, prefer, webgpuAvailable);
   // Swapped files and a grid of the wrong shape are refused now, not after a run (load-checks.ts).
-  await checkPackageSessions(ort, sessions, adapter, m).catch(async (e) => {
+  await checkPackageSessions(sessions.ort, sessions, adapter, m).catch(async (e) => {
     await releaseSessions(sessions);
     throw e;
   });
   const { yes, no } = yesNoIds(codec.tokenizer.get_vocab(true));
   const engine = new GenerationEngine(
-    ort,
+    sessions.ort,
     sessions,
     {
       name: m.name,

@@ -11,7 +11,7 @@ import {
 } from '../hub';
 import { patchDecoder, readGraph } from '../onnx';
 import type { LoadProgress } from '../package/load';
-import type { Backend, Ort } from '../runtime/ort-types';
+import type { Backend, OrtSource } from '../runtime/ort-types';
 import { createSessions, releaseSessions, type ModelGraphs } from '../runtime/sessions';
 import { decoderIoFromGraph } from './decoder-io';
 import { GenerationEngine } from './generate';
@@ -73,7 +73,7 @@ function progressOf(p: HubProgress): LoadProgress | null {
 }
 
 export async function loadRepoModel(
-  ort: Ort,
+  ort: OrtSource,
   source: RepoSource,
   options: RepoLoadOptions,
 ): Promise<LoadedModel> {
@@ -134,7 +134,7 @@ export async function loadRepoModel(
   const { yes, no } = yesNoIds(tokenizer.get_vocab(true));
   const name = repoName(source.where);
   const engine = new GenerationEngine(
-    ort,
+    sessions.ort,
     sessions,
     {
       name,

@@ -1,23 +1,48 @@
-import type { Ort } from './ort-types';
+import type { Backend, Ort } from './ort-types';
 
 /**
- * The one place the browser build imports onnxruntime-web: its WebGPU build
- * (the native WebGPU backend, which also carries the wasm backend). The wasm
- * binary is served by the app itself at /ort/ (see vite.config.ts), named by
- * an absolute URL as onnxruntime requires inside a worker.
+ * The one place the browser build imports onnxruntime-web, one build per
+ * backend (measured with `npm run bench:decode`, README "Benchmarks"):
+ * - wasm: `onnxruntime-web/wasm`, the plain SIMD wasm binary. The WebGPU build
+ *   runs its wasm kernels on an asyncify binary (so they can await GPU work),
+ *   which on the demo model took 6.8 ms a decode step against 2.1 ms;
+ * - webgpu: `onnxruntime-web/webgpu`, the native WebGPU backend (and the
+ *   asyncify wasm for the ops it leaves on the CPU).
+ * Each is imported only when a session on its backend is made. The wasm
+ * binaries are served by the app itself at /ort/ (see vite.config.ts), named
+ * by an absolute URL as onnxruntime requires inside a worker.
  */
-let loaded: Promise<Ort> | null = null;
+const loaded = new Map<Backend, Promise<Ort>>();
 
-export function browserOrt(): Promise<Ort> {
-  loaded ??= import('onnxruntime-web/webgpu').then((m) => {
-    const ort = m as unknown as Ort;
-    ort.env.wasm.wasmPaths = new URL('/ort/', self.location.origin).href;
-    // Threads need cross-origin isolation (COOP/COEP); without it, one thread.
-    ort.env.wasm.numThreads = self.crossOriginIsolated ? Math.min(4, navigator.hardwareConcurrency || 1) : 1;
-    ort.env.logLevel = 'error';
-    return ort;
-  });
-  return loaded;
+/**
+ * Threads: onnxruntime's own default, as in Node: half the cores, at most 4
+ * (one on a 2-core machine); threads need cross-origin isolation (COOP/COEP).
+ * Every core was too many: with the page and the worker on the same cores, 2
+ * threads on 2 cores halved the demo model's decode speed (the median step
+ * about the same, but long stalls whenever a thread lost its core).
+ */
+export function wasmThreads(isolated: boolean, cores: number): number {
+  return isolated ? Math.min(4, Math.ceil(Math.max(1, cores) / 2)) : 1;
+}
+
+function configure(ort: Ort): Ort {
+  ort.env.wasm.wasmPaths = new URL('/ort/', self.location.origin).href;
+  ort.env.wasm.numThreads = wasmThreads(self.crossOriginIsolated, navigator.hardwareConcurrency || 1);
+  // Already in a worker: no second one to proxy to.
+  ort.env.wasm.proxy = false;
+  ort.env.logLevel = 'error';
+  return ort;
+}
+
+export function browserOrt(backend: Backend): Promise<Ort> {
+  let p = loaded.get(backend);
+  if (!p) {
+    p = (backend === 'webgpu' ? import('onnxruntime-web/webgpu') : import('onnxruntime-web/wasm')).then((m) =>
+      configure(m as unknown as Ort),
+    );
+    loaded.set(backend, p);
+  }
+  return p;
 }
 
 /** null when WebGPU can be used, else why not. */

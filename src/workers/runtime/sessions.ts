@@ -1,5 +1,5 @@
 import type { DecoderIo } from '../engine/decoder-io';
-import type { Backend, Ort, OrtSession } from './ort-types';
+import { ortFor, type Backend, type Ort, type OrtSession, type OrtSource } from './ort-types';
 
 /**
  * Creating the model's three sessions on a backend: WebGPU when asked for and
@@ -13,6 +13,8 @@ export interface Sessions {
   embed: OrtSession;
   decoder: OrtSession;
   backend: Backend;
+  /** The onnxruntime module the sessions came from: their feeds' tensors must be made with it. */
+  ort: Ort;
   /** Why WebGPU was not used, when it was asked for. */
   fallbackReason?: string;
   /** Each session's file name, for messages. */
@@ -52,7 +54,8 @@ export function checkDecoderIo(decoder: OrtSession, io: DecoderIo, file: string)
   }
 }
 
-async function createAll(ort: Ort, graphs: ModelGraphs, io: DecoderIo, backend: Backend) {
+async function createAll(source: OrtSource, graphs: ModelGraphs, io: DecoderIo, backend: Backend) {
+  const ort = await ortFor(source, backend);
   // logSeverityLevel 3: errors only (ORT's node-placement warnings are noise to users).
   const base = {
     executionProviders: [backend],
@@ -81,11 +84,11 @@ async function createAll(ort: Ort, graphs: ModelGraphs, io: DecoderIo, backend: 
   const decoder = await create(graphs.decoder, keepOnGpu ? { preferredOutputLocation: keepOnGpu } : {});
   checkDecoderIo(decoder, io, graphs.decoder.name);
   const files = { vision: graphs.vision.name, embed: graphs.embed.name, decoder: graphs.decoder.name };
-  return { vision, embed, decoder, files };
+  return { vision, embed, decoder, files, ort };
 }
 
 export async function createSessions(
-  ort: Ort,
+  ort: OrtSource,
   graphs: ModelGraphs,
   io: DecoderIo,
   prefer: Backend,
