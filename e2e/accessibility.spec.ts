@@ -50,12 +50,7 @@ test('first paint with the saved example has no serious or critical axe violatio
   page,
 }) => {
   // Hold the model back, so the view checked is the one before it has loaded.
-  let release!: () => void;
-  const held = new Promise<void>((r) => (release = r));
-  await page.route('**/models/real-demo-v1/**', async (route) => {
-    await held;
-    await route.continue().catch(() => {});
-  });
+  const release = await inspector.holdBack();
   await inspector.open();
   await expect(page.getByTestId('example.badge')).toHaveText('saved example', { timeout: 30_000 });
   await expect(page.getByTestId('scores.thresholds')).toBeVisible();

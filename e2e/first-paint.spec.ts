@@ -42,12 +42,7 @@ test('a saved example is drawn before the model has loaded; a live run replaces 
   page,
 }) => {
   // Hold the model's files back until the example is on screen.
-  let release!: () => void;
-  const held = new Promise<void>((r) => (release = r));
-  await page.route('**/models/real-demo-v1/**', async (route) => {
-    await held;
-    await route.continue();
-  });
+  const release = await inspector.holdBack();
   await inspector.open();
   await expect(page.getByTestId('example.badge')).toHaveText('saved example', { timeout: 30_000 });
   await expect(page.locator('[data-testid="run.status"][data-state="example"]')).toBeVisible();
@@ -75,14 +70,8 @@ test('a trace the user opens while the example is still arriving wins over the e
   page,
 }) => {
   // The example's file arrives just after the user has started opening one of theirs.
-  let release!: () => void;
-  const held = new Promise<void>((r) => (release = r));
-  let served = false;
-  await page.route('**/examples/*.trace.json', async (route) => {
-    await held;
-    await route.continue();
-    served = true;
-  });
+  const release = await inspector.holdBack('**/examples/*.trace.json');
+  const served = page.waitForResponse(/\/examples\/.*\.trace\.json$/);
   const theirs = readFileSync('tests/fixtures/traces/hand-computed.json', 'utf8');
   const texts = JSON.parse(theirs).generated.map((g: { text: string }) => g.text);
   await inspector.open('?autoload=0');
@@ -94,7 +83,7 @@ test('a trace the user opens while the example is still arriving wins over the e
   });
   await expect(page.getByTestId('trace.progress')).toBeVisible();
   release();
-  await expect.poll(() => served).toBe(true);
+  await served;
   await expect(page.getByTestId('token-strip.token')).toHaveCount(texts.length, { timeout: 30_000 });
   // Long enough for the example to have been opened, had it been allowed to.
   await page.waitForTimeout(1500);

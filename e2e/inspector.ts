@@ -38,6 +38,20 @@ export class Inspector {
     return this.page.locator(`[data-testid="token-strip.token"][data-index="${i}"]`);
   }
 
+  /**
+   * Holds back the requests that match `url` (the built-in model's files by
+   * default) until the returned function is called: the screen before they arrive.
+   */
+  async holdBack(url = '**/models/real-demo-v1/**'): Promise<() => void> {
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    await this.page.route(url, async (route) => {
+      await held;
+      await route.continue().catch(() => {});
+    });
+    return release;
+  }
+
   /** The overlay canvas' pixels, for comparing what is drawn. */
   async canvasPixels(): Promise<number[]> {
     return this.page.getByTestId('attention.canvas').evaluate((c: HTMLCanvasElement) => {

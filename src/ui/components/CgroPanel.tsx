@@ -4,6 +4,7 @@ import { selectToken, useAppStore } from '../store';
 import { useScore } from '../use-scores';
 import { useShownTrace } from '../use-shown-trace';
 import { STAGES, useStage } from '../use-stage';
+import { CellGrid } from './CellGrid';
 
 /** CGRO's consistency: the top-k tokens, their 95th-percentile supports' Jaccard index, and the reward for a label. */
 export function CgroPanel() {
@@ -84,22 +85,13 @@ export function SupportGrid({
   label: string;
   size?: number;
 }) {
-  const w = size / cols;
-  const h = size / rows;
   return (
-    <svg
-      width={size}
-      height={size}
-      className="support-grid"
-      role="img"
-      aria-label={`${label}: ${cells.filter(Boolean).length} of ${cells.length} cells above its 95th percentile`}
-    >
-      <rect width={size} height={size} fill="#f2f4f7" />
-      {cells.map((on, i) =>
-        on ? (
-          <rect key={i} x={(i % cols) * w} y={Math.floor(i / cols) * h} width={w} height={h} fill="#c0392b" />
-        ) : null,
-      )}
-    </svg>
+    <CellGrid
+      fills={cells.map((on) => (on ? '#c0392b' : null))}
+      rows={rows}
+      cols={cols}
+      size={size}
+      label={`${label}: ${cells.filter(Boolean).length} of ${cells.length} cells above its 95th percentile`}
+    />
   );
 }

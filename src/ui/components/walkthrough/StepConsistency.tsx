@@ -1,4 +1,5 @@
 import { consistencyReward, supportCounts } from '../../../real';
+import { CellGrid } from '../CellGrid';
 import { SupportGrid } from '../CgroPanel';
 import { Num } from './Num';
 import { tokenText, type Explained } from './use-explained';
@@ -72,32 +73,18 @@ export function StepConsistency({ ex, label }: { ex: Explained; label: 0 | 1 | u
 
 /** The supports laid over each other: cells in every support (the intersection) dark, in some (the rest of the union) light. */
 function OverlapGrid({ supports, rows, cols }: { supports: boolean[][]; rows: number; cols: number }) {
-  const size = 120;
-  const w = size / cols;
-  const h = size / rows;
-  const cells = supports[0].map((_, i) => supports.filter((s) => s[i]).length);
+  const fills = supports[0].map((_, i) => {
+    const n = supports.filter((s) => s[i]).length;
+    return n === 0 ? null : n === supports.length ? '#7b241c' : '#f1948a';
+  });
   return (
-    <svg
-      width={size}
-      height={size}
-      className="support-grid"
-      role="img"
-      aria-label="The supports laid over each other: their intersection dark, the rest of their union light"
-      data-testid="explain.overlap"
-    >
-      <rect width={size} height={size} fill="#f2f4f7" />
-      {cells.map((n, i) =>
-        n > 0 ? (
-          <rect
-            key={i}
-            x={(i % cols) * w}
-            y={Math.floor(i / cols) * h}
-            width={w}
-            height={h}
-            fill={n === supports.length ? '#7b241c' : '#f1948a'}
-          />
-        ) : null,
-      )}
-    </svg>
+    <CellGrid
+      fills={fills}
+      rows={rows}
+      cols={cols}
+      size={120}
+      label="The supports laid over each other: their intersection dark, the rest of their union light"
+      testId="explain.overlap"
+    />
   );
 }
