@@ -150,7 +150,10 @@ test('the whole flow by keyboard: pick a sample, run it, move across tokens, rea
   // Every control passed on the way has a visible focus ring and a name (axe checks the names).
   await expect(sample).toBeFocused();
   await page.keyboard.press('Enter');
+  // Focus stays where the user was while the run streams, and after.
   await inspector.waitForRun();
+  await expect(sample).toBeFocused();
+  await expect(sample).toBeEnabled();
   const tokens = await inspector.tokenTexts();
   expect(tokens.length).toBeGreaterThan(5);
 

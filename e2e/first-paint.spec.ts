@@ -30,6 +30,14 @@ test('on SwiftShader the built-in model runs on WebAssembly and says why; forced
   await expect(inspector.backend()).toHaveText('WebGPU');
   await expect(page.getByTestId('model.backend-reason')).toContainText('chosen with ?backend=webgpu');
   await expect(page.getByTestId('model.backend-choice.webgpu')).toBeChecked();
+  // A run on SwiftShader takes seconds: while it streams, the other samples stay focusable but do nothing.
+  await page.locator('[data-testid="samples.item"][data-id="001_brick_scratch"]').click();
+  const other = page.locator('[data-testid="samples.item"][data-id="003_grass_crack"]');
+  await expect(other).toHaveAttribute('aria-disabled', 'true');
+  await other.click({ force: true });
+  await inspector.waitForRun();
+  await expect(page.getByTestId('run.answer')).toContainText('001_brick_scratch');
+  await expect(other).not.toHaveAttribute('aria-disabled', /.*/);
 
   await inspector.open('?backend=wasm');
   await inspector.waitForModel();

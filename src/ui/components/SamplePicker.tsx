@@ -54,8 +54,11 @@ export function SamplePicker() {
           <button
             key={s.id}
             className={`sample ${s.label ? 'defective' : 'normal'}`}
-            disabled={disabled}
-            onClick={() => void runSample(s)}
+            // While a run streams the buttons stay focusable (aria-disabled): a keyboard user who
+            // started it keeps their place instead of dropping to the page's start.
+            disabled={!ready}
+            aria-disabled={running || undefined}
+            onClick={() => !running && void runSample(s)}
             title={s.label ? `${s.texture}: ${s.defect}, ${s.location}` : `${s.texture}: normal`}
             data-testid="samples.item"
             data-id={s.id}

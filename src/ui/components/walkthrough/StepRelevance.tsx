@@ -1,4 +1,4 @@
-import { scaleBand, scaleLinear } from 'd3';
+import { scaleBand, scaleLinear, schemeTableau10 } from 'd3';
 import { useMemo } from 'react';
 import { anomalyTerms } from '../../../real';
 import { selectToken } from '../../store';
@@ -10,13 +10,23 @@ const W = 640;
 const H = 220;
 const M = { left: 48, right: 8, top: 8, bottom: 56 };
 
-/** Step 3: S_T (Eq. 2) of every reasoning token as a bar, and the chosen token's sum worked out term by term. */
+/**
+ * Step 3: S_T (Eq. 2) of every reasoning token as a bar stacked by the
+ * anomaly words it attends to, and the chosen token's sum term by term.
+ */
 export function StepRelevance({ ex }: { ex: Explained }) {
   const { trace, prepared, settings, chosen, r } = ex;
   const terms = useMemo(
     () => (chosen === null ? [] : anomalyTerms(trace, chosen, prepared.anomalyPositions, settings)),
     [trace, chosen, prepared, settings],
   );
+  // Every token's terms, for the stacks; one colour per anomaly word (its pieces share it).
+  const stacks = useMemo(
+    () => prepared.reasoning.map((i) => anomalyTerms(trace, i, prepared.anomalyPositions, settings)),
+    [trace, prepared, settings],
+  );
+  const words = [...new Set((stacks[0] ?? []).map((t) => t.text.trim().toLowerCase()))];
+  const colour = (text: string) => schemeTableau10[words.indexOf(text.trim().toLowerCase()) % 10];
   const x = scaleBand<number>()
     .domain(prepared.reasoning.map((_, i) => i))
     .range([M.left, W - M.right])
@@ -45,24 +55,42 @@ export function StepRelevance({ ex }: { ex: Explained }) {
           ))}
           {prepared.reasoning.map((index, i) => (
             <g key={index} onClick={() => selectToken(index)} style={{ cursor: 'pointer' }}>
+              {
+                stacks[i].reduce<{ at: number; parts: React.ReactElement[] }>(
+                  (acc, t) => {
+                    acc.parts.push(
+                      <rect
+                        key={t.position}
+                        x={x(i)}
+                        width={x.bandwidth()}
+                        y={y(acc.at + t.attention)}
+                        height={y(acc.at) - y(acc.at + t.attention)}
+                        fill={colour(t.text)}
+                      />,
+                    );
+                    acc.at += t.attention;
+                    return acc;
+                  },
+                  { at: 0, parts: [] },
+                ).parts
+              }
               <rect
                 x={x(i)}
                 width={x.bandwidth()}
                 y={y(prepared.sT[i])}
                 height={y(0) - y(prepared.sT[i])}
-                fill={
-                  index === chosen
-                    ? '#c0392b'
-                    : ex.score.tokens[i].sTNorm >= ex.score.tauT
-                      ? '#e59866'
-                      : '#aab4c0'
-                }
+                fill="transparent"
+                stroke={index === chosen ? '#000' : 'none'}
+                strokeWidth={2}
                 data-testid="explain.st-bar"
                 data-index={index}
                 data-value={prepared.sT[i]}
               >
                 <title>{`“${tokenText(trace, index)}” (token ${index}): S_T = ${prepared.sT[i]}`}</title>
               </rect>
+              {ex.score.tokens[i].sTNorm >= ex.score.tauT && (
+                <rect x={x(i)} width={x.bandwidth()} y={y(0) + 2} height={4} fill="#c0392b" />
+              )}
               {labelled && (
                 <text
                   transform={`translate(${x(i)! + x.bandwidth() / 2} ${H - M.bottom + 6}) rotate(60)`}
@@ -76,8 +104,15 @@ export function StepRelevance({ ex }: { ex: Explained }) {
           ))}
         </svg>
         <figcaption className="hint">
-          Bars at or above τ_t after normalisation (step 5) are orange; the chosen token is red. Click a bar
-          to choose its token.
+          Each bar is stacked by the anomaly words:{' '}
+          {words.map((w, k) => (
+            <span key={w}>
+              {k > 0 && ', '}
+              <span className="swatch" style={{ background: colour(w) }} /> {w}
+            </span>
+          ))}
+          . A red mark under a bar: Ŝ_T at or above τ_t (step 5). The chosen token is outlined; click a bar to
+          choose its token.
         </figcaption>
       </figure>
       {chosen !== null && (
