@@ -51,7 +51,7 @@ const Token = memo(function Token({ index, text, position, kind, selected, kept,
       role="option"
       aria-selected={selected}
       aria-label={blankName(text)}
-      className={`token ${kind}${selected ? ' selected' : ''}${kept ? ' kept' : ''}`}
+      className={`token ${kind}${selected ? ' selected' : ''}${kept ? ' kept' : ''}${text.includes('\n') ? ' newline' : ''}`}
       style={tintStyle(tint)}
       onClick={(e) =>
         e.shiftKey
@@ -162,7 +162,7 @@ export function TokenStrip() {
                 role="option"
                 aria-selected={isSel}
                 aria-label={blankName(seg.text)}
-                className={`token ${t.special ? 'special' : reasoning.has(first) ? 'reasoning' : 'other'}${isSel ? ' selected' : ''}${seg.indices.some((k) => kept.has(k)) ? ' kept' : ''}`}
+                className={`token ${t.special ? 'special' : reasoning.has(first) ? 'reasoning' : 'other'}${isSel ? ' selected' : ''}${seg.indices.some((k) => kept.has(k)) ? ' kept' : ''}${seg.text.includes('\n') ? ' newline' : ''}`}
                 style={tintStyle(tints.length ? Math.max(...tints) : undefined)}
                 onClick={() => selectGroup(seg.indices)}
                 data-testid="token-strip.word"

@@ -23,7 +23,7 @@ export function StepQuestion({ ex }: { ex: Explained }) {
         {text.slice(0, SHOWN).map((t) => (
           <span
             key={t.position}
-            className={`token${anomaly.has(t.position) ? ' anomaly' : ''}`}
+            className={`token${anomaly.has(t.position) ? ' anomaly' : ''}${t.text.includes('\n') ? ' newline' : ''}`}
             title={`position ${t.position}`}
           >
             {t.text}

@@ -32,7 +32,7 @@ export function StepReasoning({ ex }: { ex: Explained }) {
         {trace.generated.map((g, i) => (
           <span
             key={i}
-            className={`token${reasoning.has(i) ? ' reasoning-on' : ' muted'}`}
+            className={`token${reasoning.has(i) ? ' reasoning-on' : ' muted'}${g.text.includes('\n') ? ' newline' : ''}`}
             title={`token ${i}`}
           >
             {g.text}
