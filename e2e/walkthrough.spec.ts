@@ -110,6 +110,14 @@ test('the walkthrough steps through a run with the scorer’s numbers, by keyboa
   await page.getByTestId('explain.build-count').fill('1');
   await expect(page.locator('[data-testid="explain.weight"].added')).toHaveCount(1);
   expect((await map.screenshot()).equals(full)).toBe(false);
+  // "Build it" adds the kept tokens one after another, from none to all.
+  await page.getByTestId('explain.build-play').click();
+  expect(await page.locator('[data-testid="explain.weight"].added').count()).toBeLessThan(kept.length);
+  await expect(page.locator('[data-testid="explain.weight"].added')).toHaveCount(kept.length, {
+    timeout: 10_000,
+  });
+  await expect(page.getByTestId('explain.build-play')).toHaveText('Build it');
+  expect((await map.screenshot()).equals(full)).toBe(true);
 
   // 7. CGRO.
   await page.getByTestId('explain.next').click();

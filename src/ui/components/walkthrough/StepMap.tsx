@@ -1,4 +1,4 @@
-import { useMemo, useState } from 'react';
+import { useEffect, useMemo, useState } from 'react';
 import { keptTokens, mapAfter } from '../../../real';
 import { valueRange } from '../../draw-map';
 import { selectToken } from '../../store';
@@ -14,6 +14,20 @@ export function StepMap({ ex }: { ex: Explained }) {
   const count = Math.min(shown ?? kept.length, kept.length);
   const map = useMemo(() => mapAfter(prepared, kept, count), [prepared, kept, count]);
   const range = useMemo(() => valueRange(score.map), [score.map]);
+  // "Build it": the tokens added one after another (in about six seconds at most), for a class to watch.
+  const [playing, setPlaying] = useState(false);
+  useEffect(() => {
+    if (!playing) return;
+    const by = Math.max(1, Math.ceil(kept.length / 12));
+    const timer = setInterval(() => {
+      setShown((n) => {
+        const next = Math.min(kept.length, (n ?? 0) + by);
+        if (next >= kept.length) setPlaying(false);
+        return next;
+      });
+    }, 500);
+    return () => clearInterval(timer);
+  }, [playing, kept.length]);
   if (kept.length === 0)
     return (
       <p className="warning" data-testid="explain.none-kept">
@@ -38,7 +52,17 @@ export function StepMap({ ex }: { ex: Explained }) {
               aria-valuetext={`${count} of ${kept.length} kept tokens`}
             />{' '}
             {count} of {kept.length}
-          </label>
+          </label>{' '}
+          <button
+            onClick={() => {
+              if (!playing) setShown(0);
+              setPlaying(!playing);
+            }}
+            aria-pressed={playing}
+            data-testid="explain.build-play"
+          >
+            {playing ? 'Stop' : 'Build it'}
+          </button>
           <span className="hint"> (one colour scale, the finished map&apos;s)</span>
         </figcaption>
       </figure>
