@@ -182,3 +182,45 @@ test('on a live run the walkthrough follows the run on screen', async ({ inspect
   await inspector.token(Number(last)).click();
   await expect(page.getByTestId('explain.token')).toHaveValue(last!);
 });
+
+test('runs with no anomaly word, or no reasoning token at all, step through with a message, never a blank screen', async ({
+  inspector,
+  page,
+}) => {
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  const none = JSON.parse(readFileSync('tests/fixtures/traces/hand-computed.json', 'utf8'));
+  // "<answer>" first: no reasoning token at all.
+  none.generated = none.generated.slice(6);
+  const cases = [
+    { file: 'tests/fixtures/traces/no-tags-no-anomaly-word.json', expect: 'No anomaly word in this prompt' },
+    {
+      file: {
+        name: 'none.trace.json',
+        mimeType: 'application/json',
+        buffer: Buffer.from(JSON.stringify(none)),
+      },
+      expect: 'between',
+    },
+  ];
+  await inspector.open('?autoload=0&example=0');
+  for (const c of cases) {
+    await page.getByTestId('trace.open').setInputFiles(c.file);
+    await expect(page.getByTestId('token-strip.token').first()).toBeVisible();
+    await page.getByTestId('explain.open').click();
+    for (let step = 1; step <= 7; step++) {
+      await expect(page.getByTestId('explain')).toHaveAttribute('data-step', String(step));
+      await expect(page.getByTestId('explain.title')).toBeVisible();
+      await expect(page.getByTestId('ui.error')).toHaveCount(0);
+      await page.locator('body').press('ArrowRight');
+    }
+    await page.locator('body').press('Escape');
+  }
+  // The second run has no reasoning token: the map step says the map is all zeros.
+  await page.getByTestId('explain.open').click();
+  await page.getByTestId('explain.goto').nth(5).click();
+  await expect(page.getByTestId('explain.none-kept')).toBeVisible();
+  await page.getByTestId('explain.goto').nth(3).click();
+  await expect(page.getByTestId('explain.step-entropy')).toContainText('no reasoning token');
+  expect(errors).toEqual([]);
+});

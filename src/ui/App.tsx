@@ -3,6 +3,7 @@ import { AblationGrid } from './components/AblationGrid';
 import { AttentionView } from './components/AttentionView';
 import { BackendBadge } from './components/BackendBadge';
 import { CgroPanel } from './components/CgroPanel';
+import { ErrorBoundary } from './components/ErrorBoundary';
 import { GenerationPanel } from './components/GenerationPanel';
 import { EvalPanel } from './components/EvalPanel';
 import { ExportButtons } from './components/ExportButtons';
@@ -36,7 +37,8 @@ export function App() {
     if (query.get('example') !== '0') void showExample();
   }, []);
   const { open, presenting } = useWalkthrough();
-  const hasRun = useAppStore((s) => s.run.trace !== null);
+  const trace = useAppStore((s) => s.run.trace);
+  const hasRun = trace !== null;
   return (
     <>
       <header>
@@ -44,7 +46,7 @@ export function App() {
         <BackendBadge />
         <button
           className="explain-open"
-          onClick={() => openWalkthrough()}
+          onClick={() => openWalkthrough(0)}
           disabled={!hasRun || open}
           data-testid="explain.open"
           title="The method step by step, on the run on screen"
@@ -69,15 +71,19 @@ export function App() {
       ) : (
         <main className="layout">
           <aside className="left" aria-label="Model and image">
-            <ModelPanel />
-            <SamplePicker />
-            <GenerationPanel />
-            <EvalPanel />
+            <ErrorBoundary what="The model and image panels" resetKey={trace}>
+              <ModelPanel />
+              <SamplePicker />
+              <GenerationPanel />
+              <EvalPanel />
+            </ErrorBoundary>
           </aside>
           <section className="center" aria-label="The run">
             <RunStatus />
-            <AttentionView />
-            <TokenStrip />
+            <ErrorBoundary what="The run's view" resetKey={trace}>
+              <AttentionView />
+              <TokenStrip />
+            </ErrorBoundary>
             <details className="panel group" open>
               <summary>Display</summary>
               <ViewControls />
@@ -90,10 +96,12 @@ export function App() {
             <AblationGrid />
           </section>
           <aside className="right" aria-label="Scores">
-            <TokenScorePanel />
-            <ScoreScatter />
-            <CgroPanel />
-            <SettingsPanel />
+            <ErrorBoundary what="The score panels" resetKey={trace}>
+              <TokenScorePanel />
+              <ScoreScatter />
+              <CgroPanel />
+              <SettingsPanel />
+            </ErrorBoundary>
           </aside>
         </main>
       )}

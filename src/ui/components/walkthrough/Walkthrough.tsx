@@ -1,5 +1,6 @@
 import { useEffect } from 'react';
 import { useAppStore } from '../../store';
+import { usePrepared } from '../../use-scores';
 import {
   closeWalkthrough,
   goToStep,
@@ -15,6 +16,7 @@ import { StepQuestion } from './StepQuestion';
 import { StepReasoning } from './StepReasoning';
 import { StepRelevance } from './StepRelevance';
 import { StepThresholds } from './StepThresholds';
+import { ErrorBoundary } from '../ErrorBoundary';
 import { STEPS } from './steps';
 import { useExplained, type Explained } from './use-explained';
 
@@ -33,6 +35,7 @@ function ownsKeys(e: KeyboardEvent): boolean {
 export function Walkthrough() {
   const { step, presenting } = useWalkthrough();
   const ex = useExplained();
+  const { error } = usePrepared();
   const label = useAppStore((s) => s.run.trace?.label);
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
@@ -96,11 +99,17 @@ export function Walkthrough() {
         </a>
       </p>
       <div className="step-body" data-testid={`explain.step-${info.id}`}>
-        {ex ? (
-          <StepBody id={info.id} ex={ex} label={label} />
-        ) : (
-          <p>No scored run yet: run a sample or open a trace.</p>
-        )}
+        <ErrorBoundary what={`Step ${step + 1}`} resetKey={`${step} ${ex?.trace ? 'run' : ''}`}>
+          {ex ? (
+            <StepBody id={info.id} ex={ex} label={label} />
+          ) : (
+            <p>
+              {error
+                ? `This run cannot be scored: ${error}`
+                : 'No scored run yet: run a sample or open a trace.'}
+            </p>
+          )}
+        </ErrorBoundary>
       </div>
       <div className="walkthrough-foot">
         <button onClick={() => moveStep(-1)} disabled={step === 0} data-testid="explain.back">
