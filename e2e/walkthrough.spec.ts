@@ -139,6 +139,13 @@ test('the walkthrough steps through a run with the scorer’s numbers, by keyboa
   await page.locator('body').press('Escape');
   await expect(explain).toHaveCount(0);
   await expect(page.getByTestId('cgro')).toBeVisible();
+  // Focus goes back to the button that opened it; Enter opens it again, at step 1, with focus inside.
+  await expect(page.getByTestId('explain.open')).toBeFocused();
+  await page.keyboard.press('Enter');
+  await expect(explain).toHaveAttribute('data-step', '1');
+  await expect(page.locator('#walkthrough-title')).toBeFocused();
+  await page.keyboard.press('ArrowRight');
+  await expect(explain).toHaveAttribute('data-step', '2');
 });
 
 test('presentation mode shows only the step, in large type, and Escape leaves it', async ({

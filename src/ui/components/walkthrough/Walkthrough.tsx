@@ -1,4 +1,4 @@
-import { useEffect } from 'react';
+import { useEffect, useRef } from 'react';
 import { useAppStore } from '../../store';
 import { usePrepared } from '../../use-scores';
 import {
@@ -51,6 +51,18 @@ export function Walkthrough() {
     window.addEventListener('keydown', onKey);
     return () => window.removeEventListener('keydown', onKey);
   }, []);
+  // Keyboard users land in the walkthrough when it opens, and back on its button when it closes.
+  const title = useRef<HTMLHeadingElement>(null);
+  useEffect(() => {
+    title.current?.focus();
+    return () => {
+      // (Not when it only moved into or out of presentation mode.)
+      setTimeout(() => {
+        if (!useWalkthrough.getState().open)
+          document.querySelector<HTMLElement>('[data-testid="explain.open"]')?.focus();
+      }, 0);
+    };
+  }, []);
   const info = STEPS[step];
   return (
     <section
@@ -60,7 +72,9 @@ export function Walkthrough() {
       data-step={step + 1}
     >
       <div className="walkthrough-head">
-        <h2 id="walkthrough-title">Explain this run</h2>
+        <h2 id="walkthrough-title" ref={title} tabIndex={-1}>
+          Explain this run
+        </h2>
         <nav aria-label="Walkthrough steps">
           <ol className="step-dots">
             {STEPS.map((s, i) => (
