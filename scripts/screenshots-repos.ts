@@ -9,24 +9,18 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type Page } from '@playwright/test';
+import type { Page } from '@playwright/test';
 import { PNG } from 'pngjs';
 import { serveHub } from '../e2e/hub-server';
-import { CHROMIUM_ARGS } from '../playwright.config';
 import { writeTinyRepo, type TinyFamily } from '../tests/onnx/tiny-repo';
 import { plantedImage, tinyGrid } from '../tests/onnx/tiny-repo-image';
+import { withBuiltApp } from './built-app';
 
-const { preview } = await import('vite');
-const server = await preview({ preview: { port: 4177, strictPort: true, host: '127.0.0.1' } });
 const root = mkdtempSync(join(tmpdir(), 'shots-'));
 const repos: Record<string, string> = {};
 for (const f of ['smolvlm', 'qwen2_vl'] as TinyFamily[])
   writeTinyRepo((repos[`tiny/${f}`] = join(root, f)), f);
 const hub = await serveHub({ repos });
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-  args: CHROMIUM_ARGS,
-});
 
 function planted(family: TinyFamily, width: number, height: number, row: number, col: number): string {
   const { image } = plantedImage(family, width, height, row, col);
@@ -37,8 +31,8 @@ function planted(family: TinyFamily, width: number, height: number, row: number,
   return path;
 }
 
-async function loadRepo(page: Page, repo: string) {
-  await page.goto('http://127.0.0.1:4177/?autoload=0&backend=wasm');
+async function loadRepo(page: Page, base: string, repo: string) {
+  await page.goto(`${base}/?autoload=0&backend=wasm`);
   await page.getByTestId('hub.repo').fill(repo);
   await page.getByText('Hub and dtypes').click();
   await page.getByTestId('hub.base').fill(hub.url);
@@ -55,22 +49,22 @@ async function run(page: Page, image: string) {
 }
 
 try {
-  const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
-  await loadRepo(page, 'tiny/smolvlm');
-  await run(page, planted('smolvlm', 600, 400, 5, 11));
-  await page.screenshot({ path: 'docs/real-tiled-stitched.png', fullPage: true });
-  await page.getByTestId('view.switch').selectOption('global');
-  await page.waitForTimeout(300);
-  await page.screenshot({ path: 'docs/real-tiled-global.png', fullPage: true });
-  await page.getByTestId('view.switch').selectOption('tile-1-2');
-  await page.waitForTimeout(300);
-  await page.screenshot({ path: 'docs/real-tiled-one-tile.png', fullPage: true });
-  await loadRepo(page, 'tiny/qwen2_vl');
-  const wide = tinyGrid('qwen2_vl', 640, 220);
-  await run(page, planted('qwen2_vl', 640, 220, wide.rows - 2, wide.cols - 3));
-  await page.screenshot({ path: 'docs/real-qwen-wide.png', fullPage: true });
+  await withBuiltApp(4177, async (browser, base) => {
+    const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+    await loadRepo(page, base, 'tiny/smolvlm');
+    await run(page, planted('smolvlm', 600, 400, 5, 11));
+    await page.screenshot({ path: 'docs/real-tiled-stitched.png', fullPage: true });
+    await page.getByTestId('view.switch').selectOption('global');
+    await page.waitForTimeout(300);
+    await page.screenshot({ path: 'docs/real-tiled-global.png', fullPage: true });
+    await page.getByTestId('view.switch').selectOption('tile-1-2');
+    await page.waitForTimeout(300);
+    await page.screenshot({ path: 'docs/real-tiled-one-tile.png', fullPage: true });
+    await loadRepo(page, base, 'tiny/qwen2_vl');
+    const wide = tinyGrid('qwen2_vl', 640, 220);
+    await run(page, planted('qwen2_vl', 640, 220, wide.rows - 2, wide.cols - 3));
+    await page.screenshot({ path: 'docs/real-qwen-wide.png', fullPage: true });
+  });
 } finally {
-  await browser.close();
   await hub.close();
-  await new Promise<void>((r) => server.httpServer.close(() => r()));
 }

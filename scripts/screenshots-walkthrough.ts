@@ -3,21 +3,14 @@
  * before the model has loaded), each step of "Explain this run" and the
  * presentation mode, at 1280 × 800, from the production build (docs/*.png).
  */
-import { chromium } from '@playwright/test';
-import { CHROMIUM_ARGS } from '../playwright.config';
+import { withBuiltApp } from './built-app';
 import { STEPS } from '../src/ui/components/walkthrough/steps';
 
-const { preview } = await import('vite');
-const server = await preview({ preview: { port: 4179, strictPort: true, host: '127.0.0.1' } });
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-  args: CHROMIUM_ARGS,
-});
-try {
+await withBuiltApp(4179, async (browser, base) => {
   const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
   // The model is held back: this is what a new user sees in the first second.
   await page.route('**/models/real-demo-v1/**', () => new Promise(() => {}));
-  await page.goto('http://127.0.0.1:4179/');
+  await page.goto(`${base}/`);
   await page.getByTestId('example.badge').waitFor({ timeout: 60_000 });
   await page.waitForTimeout(500);
   await page.screenshot({ path: 'docs/first-paint.png' });
@@ -39,7 +32,4 @@ try {
   await page.getByTestId('explain.present').click();
   await page.waitForTimeout(300);
   await page.screenshot({ path: 'docs/walkthrough-presentation.png' });
-} finally {
-  await browser.close();
-  await new Promise<void>((r) => server.httpServer.close(() => r()));
-}
+});

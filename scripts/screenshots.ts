@@ -2,18 +2,11 @@
  * `npm run docs:screenshots`: the main views of the inspector, as the README
  * shows them (docs/*.png), from the production build in headless Chromium.
  */
-import { chromium } from '@playwright/test';
-import { CHROMIUM_ARGS } from '../playwright.config';
+import { withBuiltApp } from './built-app';
 
-const { preview } = await import('vite');
-const server = await preview({ preview: { port: 4176, strictPort: true, host: '127.0.0.1' } });
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-  args: CHROMIUM_ARGS,
-});
-try {
+await withBuiltApp(4176, async (browser, base) => {
   const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
-  await page.goto('http://127.0.0.1:4176/?evalLimit=24');
+  await page.goto(`${base}/?evalLimit=24`);
   await page.getByTestId('model.name').waitFor({ timeout: 180_000 });
   await page.getByTestId('view.prediction').check();
   await page.locator('[data-testid="samples.item"][data-id="007_fabric_stain"]').click();
@@ -30,7 +23,4 @@ try {
   await page.getByTestId('eval.start').click();
   await page.getByTestId('eval.report').waitFor({ timeout: 300_000 });
   await page.screenshot({ path: 'docs/inspector-eval.png', fullPage: true });
-} finally {
-  await browser.close();
-  await new Promise<void>((r) => server.httpServer.close(() => r()));
-}
+});
