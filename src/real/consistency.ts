@@ -22,11 +22,11 @@ export function support(map: ArrayLike<number>, p: number): boolean[] {
   return Array.from(map, (v) => v > t);
 }
 
-/** J = |∩ Ω_r| / |∪ Ω_r|; 0 when the union is empty (or there is no support at all). */
-export function jaccard(supports: readonly boolean[][]): number {
-  if (supports.length === 0) return 0;
-  let inter = 0;
+/** |∩ Ω_r| and |∪ Ω_r| of the supports (Eq. 6–7): J is their ratio. */
+export function supportCounts(supports: readonly boolean[][]): { intersection: number; union: number } {
+  let intersection = 0;
   let union = 0;
+  if (supports.length === 0) return { intersection, union };
   for (let i = 0; i < supports[0].length; i++) {
     let all = true;
     let any = false;
@@ -34,10 +34,16 @@ export function jaccard(supports: readonly boolean[][]): number {
       all &&= s[i];
       any ||= s[i];
     }
-    if (all) inter++;
+    if (all) intersection++;
     if (any) union++;
   }
-  return union === 0 ? 0 : inter / union;
+  return { intersection, union };
+}
+
+/** J = |∩ Ω_r| / |∪ Ω_r|; 0 when the union is empty (or there is no support at all). */
+export function jaccard(supports: readonly boolean[][]): number {
+  const { intersection, union } = supportCounts(supports);
+  return union === 0 ? 0 : intersection / union;
 }
 
 export interface Consistency {

@@ -61,28 +61,42 @@ export function aboveMean(map: ArrayLike<number>): boolean[] {
   return Array.from(map, (v) => v - m > tolerance);
 }
 
-/**
- * S_I(r) = −Σ P(C_i) ln P(C_i), P(C_i) the attention mass in component C_i
- * over the mass in all components. A flat map (no cell above the mean) gets
- * ln(rows·cols), the most diffuse value.
- */
-export function spatialEntropy(map: ArrayLike<number>, rows: number, cols: number): number {
-  const on = aboveMean(map);
-  const { labels, count } = connectedComponents8(on, rows, cols);
-  if (count === 0) return Math.log(rows * cols);
+/** Each component's attention mass and cell count, and the mass in all of them. */
+export function componentMasses(
+  map: ArrayLike<number>,
+  labels: Int32Array,
+  count: number,
+): { mass: Float64Array; cells: Int32Array; total: number } {
   const mass = new Float64Array(count);
+  const cells = new Int32Array(count);
   let total = 0;
   for (let i = 0; i < labels.length; i++) {
-    if (labels[i] >= 0) {
-      mass[labels[i]] += map[i];
-      total += map[i];
-    }
+    if (labels[i] < 0) continue;
+    mass[labels[i]] += map[i];
+    cells[labels[i]]++;
+    total += map[i];
   }
-  if (total <= 0) return Math.log(rows * cols);
+  return { mass, cells, total };
+}
+
+/** −Σ P(C_i) ln P(C_i) over the components' masses; ln(rows·cols) when there is no mass (a flat map). */
+export function entropyOfMasses(mass: Float64Array, total: number, rows: number, cols: number): number {
+  if (mass.length === 0 || total <= 0) return Math.log(rows * cols);
   let h = 0;
   for (const m of mass) {
     const p = m / total;
     if (p > 0) h -= p * Math.log(p);
   }
   return h;
+}
+
+/**
+ * S_I(r) = −Σ P(C_i) ln P(C_i), P(C_i) the attention mass in component C_i
+ * over the mass in all components. A flat map (no cell above the mean) gets
+ * ln(rows·cols), the most diffuse value.
+ */
+export function spatialEntropy(map: ArrayLike<number>, rows: number, cols: number): number {
+  const { labels, count } = connectedComponents8(aboveMean(map), rows, cols);
+  const { mass, total } = componentMasses(map, labels, count);
+  return entropyOfMasses(mass, total, rows, cols);
 }

@@ -1,16 +1,9 @@
 import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { jaccard } from './consistency';
+import { jaccard, supportCounts } from './consistency';
 import { spatialEntropy } from './entropy';
-import {
-  anomalyTerms,
-  entropyWorking,
-  keptTokens,
-  mapAfter,
-  normalisationWorking,
-  supportCounts,
-} from './explain';
+import { anomalyTerms, entropyWorking, keptTokens, mapAfter, normalisationWorking } from './explain';
 import { minMax, minMaxInverted } from './normalize';
 import { prepareTrace, scorePrepared } from './score';
 import { defaultSettings } from './settings';

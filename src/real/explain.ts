@@ -1,5 +1,6 @@
 import { meanAtPositions, resolveLayers, rowsForToken } from './attention';
-import { aboveMean, connectedComponents8 } from './entropy';
+import { aboveMean, componentMasses, connectedComponents8, entropyOfMasses } from './entropy';
+import { minAndMax } from './normalize';
 import type { PrepareSettings, PreparedTrace, RealScore } from './score';
 import { layerCount, type AnyTrace } from './trace';
 
@@ -71,15 +72,7 @@ export function entropyWorking(map: ArrayLike<number>, rows: number, cols: numbe
   for (let i = 0; i < map.length; i++) sum += map[i];
   const on = aboveMean(map);
   const { labels, count } = connectedComponents8(on, rows, cols);
-  const mass = new Float64Array(count);
-  const cells = new Int32Array(count);
-  let total = 0;
-  for (let i = 0; i < labels.length; i++) {
-    if (labels[i] < 0) continue;
-    mass[labels[i]] += map[i];
-    cells[labels[i]]++;
-    total += map[i];
-  }
+  const { mass, cells, total } = componentMasses(map, labels, count);
   const flat = count === 0 || total <= 0;
   const components: ComponentWorking[] = [];
   for (let c = 0; c < count; c++) {
@@ -87,12 +80,6 @@ export function entropyWorking(map: ArrayLike<number>, rows: number, cols: numbe
     components.push({ label: c, cells: cells[c], mass: mass[c], p, term: p > 0 ? -p * Math.log(p) : 0 });
   }
   components.sort((a, b) => b.mass - a.mass || a.label - b.label);
-  // Summed in label order, as the scorer sums them.
-  let entropy = 0;
-  for (let c = 0; c < count; c++) {
-    const p = mass[c] / total;
-    if (!flat && p > 0) entropy -= p * Math.log(p);
-  }
   return {
     rows,
     cols,
@@ -102,7 +89,7 @@ export function entropyWorking(map: ArrayLike<number>, rows: number, cols: numbe
     components,
     massInComponents: total,
     flat,
-    entropy: flat ? Math.log(rows * cols) : entropy,
+    entropy: entropyOfMasses(mass, total, rows, cols),
   };
 }
 
@@ -116,19 +103,9 @@ export interface NormalisationWorking {
   sI: Range;
 }
 
-function range(values: ArrayLike<number>): Range {
-  let min = Infinity;
-  let max = -Infinity;
-  for (let i = 0; i < values.length; i++) {
-    min = Math.min(min, values[i]);
-    max = Math.max(max, values[i]);
-  }
-  return values.length ? { min, max } : { min: 0, max: 0 };
-}
-
 /** The min and max the normalisation divides by (section 3). */
 export function normalisationWorking(p: Pick<PreparedTrace, 'sT' | 'sI'>): NormalisationWorking {
-  return { sT: range(p.sT), sI: range(p.sI) };
+  return { sT: minAndMax(p.sT), sI: minAndMax(p.sI) };
 }
 
 export interface KeptToken {
@@ -155,18 +132,4 @@ export function mapAfter(p: PreparedTrace, kept: readonly KeptToken[], count: nu
     for (let i = 0; i < cells; i++) out[i] += t.weight * m[i];
   }
   return out;
-}
-
-/** |∩ Ω_r| and |∪ Ω_r| of CGRO's supports (Eq. 6–7): J is their ratio. */
-export function supportCounts(supports: readonly boolean[][]): { intersection: number; union: number } {
-  let intersection = 0;
-  let union = 0;
-  if (supports.length === 0) return { intersection, union };
-  for (let i = 0; i < supports[0].length; i++) {
-    const all = supports.every((s) => s[i]);
-    const any = supports.some((s) => s[i]);
-    if (all) intersection++;
-    if (any) union++;
-  }
-  return { intersection, union };
 }

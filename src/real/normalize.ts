@@ -13,15 +13,22 @@ export function minMaxInverted(values: ArrayLike<number>): Float64Array {
   return normalise(values, true);
 }
 
+/** The min and max the normalisation divides by; 0 and 0 for no values. */
+export function minAndMax(values: ArrayLike<number>): { min: number; max: number } {
+  if (values.length === 0) return { min: 0, max: 0 };
+  let min = Infinity;
+  let max = -Infinity;
+  for (let i = 0; i < values.length; i++) {
+    min = Math.min(min, values[i]);
+    max = Math.max(max, values[i]);
+  }
+  return { min, max };
+}
+
 function normalise(values: ArrayLike<number>, invert: boolean): Float64Array {
   const out = new Float64Array(values.length);
   if (values.length === 0) return out;
-  let lo = Infinity;
-  let hi = -Infinity;
-  for (let i = 0; i < values.length; i++) {
-    lo = Math.min(lo, values[i]);
-    hi = Math.max(hi, values[i]);
-  }
+  const { min: lo, max: hi } = minAndMax(values);
   const range = hi - lo;
   for (let i = 0; i < values.length; i++) {
     if (range === 0) out[i] = 1;
