@@ -10,6 +10,7 @@ import {
 } from '../real';
 import {
   CANCELLED,
+  fromTransfer,
   type PrepareResult,
   type SaveRequest,
   type TraceTaskProgress,
@@ -84,21 +85,7 @@ const keyOf = (s: RealSettings): PrepareSettings => ({
   anomalyWords: s.anomalyWords,
 });
 
-function unpack(r: PrepareResult): PreparedTrace | null {
-  const p = r.prepared;
-  if (!p) return null;
-  const cells = p.rows * p.cols;
-  const maps = p.reasoning.map((_, i) => p.maps.subarray(i * cells, (i + 1) * cells));
-  return {
-    rows: p.rows,
-    cols: p.cols,
-    reasoning: p.reasoning,
-    anomalyPositions: p.anomalyPositions,
-    maps,
-    sT: p.sT,
-    sI: p.sI,
-  };
-}
+const unpack = (r: PrepareResult): PreparedTrace | null => (r.prepared ? fromTransfer(r.prepared) : null);
 
 const setTask = (task: TraceTask | null) => useTraceWorker.setState({ task });
 const progressTo = (what: string, cancellable: boolean) =>

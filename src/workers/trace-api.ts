@@ -1,4 +1,4 @@
-import type { BinaryLayout, PrepareSettings, Trace } from '../real';
+import type { BinaryLayout, PreparedTrace, PrepareSettings, Trace } from '../real';
 
 /**
  * The trace worker's API (src/workers/trace.worker.ts, behind comlink): it
@@ -23,6 +23,20 @@ export interface PreparedTransfer {
   maps: Float64Array;
   sT: Float64Array;
   sI: Float64Array;
+}
+
+/** For the worker: prepareTraceSteps' maps already share one buffer (reasoning tokens × cells), sent whole. */
+export function toTransfer(p: PreparedTrace): PreparedTransfer {
+  const maps = p.maps.length
+    ? new Float64Array(p.maps[0].buffer, 0, p.maps.length * p.rows * p.cols)
+    : new Float64Array(0);
+  return { ...p, maps };
+}
+
+/** For the page: one map view per reasoning token into the transferred buffer (no copy). */
+export function fromTransfer(t: PreparedTransfer): PreparedTrace {
+  const cells = t.rows * t.cols;
+  return { ...t, maps: t.reasoning.map((_, i) => t.maps.subarray(i * cells, (i + 1) * cells)) };
 }
 
 export interface PrepareResult {

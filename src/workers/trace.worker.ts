@@ -21,6 +21,7 @@ import { blobFromParts } from './blob-parts';
 import { checkTraceImages } from './engine/image-header';
 import {
   CANCELLED,
+  toTransfer,
   type OpenedTrace,
   type PrepareResult,
   type SaveRequest,
@@ -125,22 +126,7 @@ async function prepare(
     for (;;) {
       const step = steps.next();
       if (step.done) {
-        const p = step.value;
-        const maps = p.maps.length
-          ? new Float64Array(p.maps[0].buffer, 0, p.maps.length * p.rows * p.cols)
-          : new Float64Array(0);
-        return {
-          prepared: {
-            rows: p.rows,
-            cols: p.cols,
-            reasoning: p.reasoning,
-            anomalyPositions: p.anomalyPositions,
-            maps,
-            sT: p.sT,
-            sI: p.sI,
-          },
-          error: null,
-        };
+        return { prepared: toTransfer(step.value), error: null };
       }
       onProgress({ phase: 'preparing', done: step.value.done, total: step.value.total });
       await checkpoint(mine);
