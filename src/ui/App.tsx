@@ -62,9 +62,7 @@ export function App() {
         // The run stays on the left; the walkthrough takes the panels' place.
         <main className="layout explaining">
           <section className="center" aria-label="The run">
-            <RunStatus />
-            <AttentionView />
-            <TokenStrip />
+            <RunView trace={trace} />
           </section>
           <Walkthrough />
         </main>
@@ -79,21 +77,19 @@ export function App() {
             </ErrorBoundary>
           </aside>
           <section className="center" aria-label="The run">
-            <RunStatus />
-            <ErrorBoundary what="The run's view" resetKey={trace}>
-              <AttentionView />
-              <TokenStrip />
+            <RunView trace={trace} />
+            <ErrorBoundary what="The display, file and ablation panels" resetKey={trace}>
+              <details className="panel group" open>
+                <summary>Display</summary>
+                <ViewControls />
+              </details>
+              <details className="panel group" open>
+                <summary>Save, open and export</summary>
+                <TraceFiles />
+                <ExportButtons />
+              </details>
+              <AblationGrid />
             </ErrorBoundary>
-            <details className="panel group" open>
-              <summary>Display</summary>
-              <ViewControls />
-            </details>
-            <details className="panel group" open>
-              <summary>Save, open and export</summary>
-              <TraceFiles />
-              <ExportButtons />
-            </details>
-            <AblationGrid />
           </section>
           <aside className="right" aria-label="Scores">
             <ErrorBoundary what="The score panels" resetKey={trace}>
@@ -105,6 +101,19 @@ export function App() {
           </aside>
         </main>
       )}
+    </>
+  );
+}
+
+/** The run itself, in both layouts: its status, the image with its map, and the tokens. */
+function RunView({ trace }: { trace: unknown }) {
+  return (
+    <>
+      <RunStatus />
+      <ErrorBoundary what="The run's view" resetKey={trace}>
+        <AttentionView />
+        <TokenStrip />
+      </ErrorBoundary>
     </>
   );
 }

@@ -27,3 +27,9 @@ export function wordSegments(tokens: readonly { text: string; special: boolean }
   });
   return out;
 }
+
+/** A generated token as a label on screen: its text trimmed, or as it is when it is only white space. */
+export function tokenText(trace: { generated: readonly { text: string }[] }, i: number): string {
+  const text = trace.generated[i]?.text ?? '';
+  return text.trim() || text;
+}

@@ -3,6 +3,7 @@ import { COLOR_MAPS } from '../colormaps';
 import { valueRange } from '../draw-map';
 import { toggleExcludedCell, useAppStore } from '../store';
 import { useGroupMap, useScore, useTokenMap } from '../use-scores';
+import { tokenText } from '../token-words';
 import { useShownBox, useShownTrace } from '../use-shown-trace';
 import { ColorLegend } from './ColorLegend';
 import { ViewSwitch } from './ViewSwitch';
@@ -44,7 +45,7 @@ export function AttentionView() {
     (): [number, number] | null => (map ? (normalise === 'fixed' ? [0, fixedMax] : valueRange(map)) : null),
     [map, normalise, fixedMax],
   );
-  const word = (i: number) => trace?.generated[i]?.text.trim() || trace?.generated[i]?.text;
+  const word = (i: number) => (trace ? tokenText(trace, i) : '');
   const title =
     shown !== null && trace?.generated[shown]
       ? `Attention of “${word(shown)}” (token ${shown})`

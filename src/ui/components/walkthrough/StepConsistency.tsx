@@ -2,7 +2,8 @@ import { consistencyReward, supportCounts } from '../../../real';
 import { CellGrid } from '../CellGrid';
 import { SupportGrid } from '../CgroPanel';
 import { Num } from './Num';
-import { tokenText, type Explained } from './use-explained';
+import { tokenText } from '../../token-words';
+import type { Explained } from './use-explained';
 
 /** Step 7: CGRO's consistency (Eq. 6–7): the top-k tokens' supports, their intersection and union, J, and the reward. */
 export function StepConsistency({ ex, label }: { ex: Explained; label: 0 | 1 | undefined }) {

@@ -4,7 +4,8 @@ import { MapCanvas } from '../MapCanvas';
 import { ComponentGrid } from './ComponentGrid';
 import { Num } from './Num';
 import { TokenChooser } from './TokenChooser';
-import { tokenText, type Explained } from './use-explained';
+import { tokenText } from '../../token-words';
+import type { Explained } from './use-explained';
 
 const ROWS_SHOWN = 12;
 

@@ -4,7 +4,8 @@ import { valueRange } from '../../draw-map';
 import { selectToken } from '../../store';
 import { MapCanvas } from '../MapCanvas';
 import { Num } from './Num';
-import { tokenText, type Explained } from './use-explained';
+import { tokenText } from '../../token-words';
+import type { Explained } from './use-explained';
 
 /** Step 6: the weights (Eq. 4) and the ReAL map (Eq. 5) built token by token, on one colour scale (the finished map's). */
 export function StepMap({ ex }: { ex: Explained }) {

@@ -4,7 +4,8 @@ import { anomalyTerms } from '../../../real';
 import { selectToken } from '../../store';
 import { Num } from './Num';
 import { TokenChooser } from './TokenChooser';
-import { tokenText, type Explained } from './use-explained';
+import { tokenText } from '../../token-words';
+import type { Explained } from './use-explained';
 
 const W = 640;
 const H = 220;
@@ -16,15 +17,12 @@ const M = { left: 48, right: 8, top: 8, bottom: 56 };
  */
 export function StepRelevance({ ex }: { ex: Explained }) {
   const { trace, prepared, settings, chosen, r } = ex;
-  const terms = useMemo(
-    () => (chosen === null ? [] : anomalyTerms(trace, chosen, prepared.anomalyPositions, settings)),
-    [trace, chosen, prepared, settings],
-  );
-  // Every token's terms, for the stacks; one colour per anomaly word (its pieces share it).
+  // Every token's terms, for the stacks (the chosen token's are its table); one colour per anomaly word.
   const stacks = useMemo(
     () => prepared.reasoning.map((i) => anomalyTerms(trace, i, prepared.anomalyPositions, settings)),
     [trace, prepared, settings],
   );
+  const terms = r >= 0 ? stacks[r] : [];
   const words = [...new Set((stacks[0] ?? []).map((t) => t.text.trim().toLowerCase()))];
   const colour = (text: string) => schemeTableau10[words.indexOf(text.trim().toLowerCase()) % 10];
   const x = scaleBand<number>()

@@ -3,7 +3,8 @@ import { kneePoint, minMaxInverted, normalisationWorking, type ThresholdRule } f
 import { ScoreScatter } from '../ScoreScatter';
 import { Num } from './Num';
 import { TokenChooser } from './TokenChooser';
-import { tokenText, type Explained } from './use-explained';
+import { tokenText } from '../../token-words';
+import type { Explained } from './use-explained';
 
 function ruleText(rule: ThresholdRule, of: string): string {
   switch (rule.rule) {

@@ -1,5 +1,6 @@
 import { selectToken } from '../../store';
-import { tokenText, type Explained } from './use-explained';
+import { tokenText } from '../../token-words';
+import type { Explained } from './use-explained';
 
 /** Which reasoning token the step works on: the app's selected token, so the token strip chooses it too. */
 export function TokenChooser({ ex }: { ex: Explained }) {

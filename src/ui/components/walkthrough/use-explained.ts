@@ -46,6 +46,3 @@ export function fmt(x: number): string {
   const a = Math.abs(x);
   return a >= 1e-3 && a < 1e4 ? String(Number(x.toPrecision(4))) : x.toExponential(3);
 }
-
-export const tokenText = (trace: AnyTrace, i: number) =>
-  trace.generated[i]?.text.trim() || trace.generated[i]?.text || '';
