@@ -22,6 +22,7 @@ import { join } from 'node:path';
 import { chromium, type Browser, type Page } from '@playwright/test';
 import { decodeImage } from '../src/cli/image-file';
 import { loadModelDir } from '../src/cli/run-model';
+import { median } from '../src/real/stats';
 import type { RunTimings } from '../src/workers/engine/events';
 import type { WorkerBenchRequest, WorkerBenchRun } from './decode-worker';
 import { CHROMIUM_ARGS } from '../playwright.config';
@@ -33,11 +34,6 @@ const REPEATS = 3;
 const WEBGPU_REPEATS = 1;
 const TARGET = { answerMs: 1000, firstTokenMs: 300, wasmRatio: 0.5, rowsCostPct: 10 };
 
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-};
 const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
 const met = (ok: boolean) => (ok ? 'met' : 'MISSED');
 

@@ -118,6 +118,7 @@ export interface TinyRepoOptions {
   transformersJs?: Record<string, unknown>;
 }
 
+// Spelled out, not imported from src/workers/hub/dtypes.ts: the fixture is the hub's layout as an independent reference.
 const SUFFIX: Record<string, string> = {
   fp32: '',
   fp16: '_fp16',

@@ -19,7 +19,10 @@ export interface TinyGrid {
   tiles?: { rows: number; cols: number };
 }
 
-/** transformers.js's smart_resize (Math.round; sides below `factor` scaled up first). */
+/**
+ * transformers.js's smart_resize (Math.round; sides below `factor` scaled up first), written again here
+ * on purpose: the tests check the adapter's grid against this independent copy, not against itself.
+ */
 export function smartResize(
   height: number,
   width: number,
