@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { defineConfig } from '@playwright/test';
 
 /**
@@ -16,8 +17,19 @@ export const CHROMIUM_ARGS = [
   '--enable-unsafe-webgpu',
 ];
 
-// Not 4173 (`npm start`), so the tests run beside a running app; E2E_PORT runs two suites side by side.
-const PORT = Number(process.env.E2E_PORT ?? 4317);
+/**
+ * The preview server's port: E2E_PORT, or a port free on this machine now (never a fixed one that a running
+ * app or another suite may hold). Chosen once, in the runner, and handed to its workers through the
+ * environment, since each worker loads this file again.
+ */
+function freePort(): number {
+  const script =
+    "const s=require('net').createServer();s.listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})";
+  const out = execFileSync(process.execPath, ['-e', script], { encoding: 'utf8' });
+  return Number(out.trim());
+}
+process.env.E2E_PORT ??= String(freePort());
+const PORT = Number(process.env.E2E_PORT);
 
 export default defineConfig({
   testDir: 'e2e',

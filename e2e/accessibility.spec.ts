@@ -30,7 +30,7 @@ const describe = (vs: Result[]) =>
  */
 async function expectNoSeriousViolations(page: Page, view: string) {
   // Let the staged panels (use-stage.ts) finish mounting.
-  await page.waitForTimeout(300);
+  await expect(page.locator('body[data-stages="done"]')).toBeAttached();
   const results = await new AxeBuilder({ page }).withTags([...TAGS, 'best-practice']).analyze();
   const isWcag = (v: Result) => v.tags.some((t) => TAGS.includes(t));
   const bad = results.violations.filter(

@@ -25,6 +25,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { serializeTrace } from '../src/real';
 import { TINY, decoderModel, tinyWeights, visionEncoderModel, writeTinyPackage } from './onnx/tiny-vlm';
 import { buildTrace, oneHot } from './trace-builder';
+import { HANG_MS } from './timing';
 
 function real(...args: string[]) {
   const r = spawnSync('npm', ['run', '--silent', 'real', '--', ...args], {
@@ -47,8 +48,21 @@ function measured(...args: string[]) {
   });
   const line = /^MEASURE (.*)$/m.exec(r.stderr);
   if (!line) throw new Error(`no measurement: ${r.stderr}`);
-  const m = JSON.parse(line[1]) as { ms: number; loadMs: number; maxRssMB: number; code: number };
+  const m = JSON.parse(line[1]) as {
+    ms: number;
+    cpuMs: number;
+    loadMs: number;
+    maxRssMB: number;
+    code: number;
+  };
   return { ...m, message: r.stderr.replace(/^MEASURE .*\n/m, '').trim() };
+}
+
+/** Bounded work: under `cpuMs` of CPU (and `rssMB` of memory if given), and no hang. */
+function expectBounded(m: ReturnType<typeof measured>, cpuMs: number, rssMB?: number) {
+  expect(m.cpuMs, 'CPU time (ms)').toBeLessThan(cpuMs);
+  expect(m.ms, 'wall time (ms): no hang').toBeLessThan(HANG_MS);
+  if (rssMB !== undefined) expect(m.maxRssMB, 'peak RSS (MB)').toBeLessThan(rssMB);
 }
 
 /** One line on standard error, nothing on standard output, exit 2. */
@@ -147,8 +161,7 @@ describe('inputs that are not regular files are refused at once', () => {
     refused(real('score', '/dev/zero'), /^real: \/dev\/zero: is a device, not a regular file$/m);
     const m = measured('score', '/dev/zero');
     expect(m.code).toBe(2);
-    expect(m.ms).toBeLessThan(1000);
-    expect(m.maxRssMB).toBeLessThan(300);
+    expectBounded(m, 1000, 300);
   });
 
   it('a FIFO as the trace or the image (no hang)', (ctx) => {
@@ -156,7 +169,7 @@ describe('inputs that are not regular files are refused at once', () => {
     refused(real('score', fifo), /fifo: is a named pipe \(FIFO\), not a regular file/);
     refused(real('run', fifo, '--model', pkg), /fifo: is a named pipe \(FIFO\), not a regular file/);
     const m = measured('run', fifo, '--model', pkg);
-    expect(m.ms).toBeLessThan(1000);
+    expectBounded(m, 1000);
   });
 
   it('a folder as the image', () => {
@@ -173,8 +186,7 @@ describe('images are checked from their header before any decoding', () => {
     );
     const m = measured('run', bomb, '--model', pkg);
     expect(m.message).toMatch(/30000×30000 pixels/);
-    expect(m.ms).toBeLessThan(1000);
-    expect(m.maxRssMB).toBeLessThan(300);
+    expectBounded(m, 1000, 300);
   });
 
   it('refuses the same PNG as a mask in eval-traces in under 1 s and 300 MB', () => {
@@ -192,8 +204,7 @@ describe('images are checked from their header before any decoding', () => {
     writeFileSync(join(dir, 't.json'), serializeTrace(t));
     refused(real('eval-traces', dir), /t\.json: mask is 30000×30000 pixels \(900 MP\); the limit is 40 MP/);
     const m = measured('eval-traces', dir);
-    expect(m.ms).toBeLessThan(1000);
-    expect(m.maxRssMB).toBeLessThan(300);
+    expectBounded(m, 1000, 300);
   });
 
   it('refuses the PNG as an image or a mask of `real eval`, before running the model on it', () => {

@@ -1,6 +1,6 @@
-import { float16Table } from './float16';
+import { float16Table } from './trace/float16';
 import type { LayerRange, RowReading } from './settings';
-import type { AttentionRow, Trace } from './trace';
+import type { AttentionRow, Trace } from './trace/types';
 
 /**
  * Layer aggregation (section 3). Rows in a trace are already averaged over

@@ -3,7 +3,7 @@ import { resizeBilinear } from './map';
 import { accuracy, binaryCurves, type BinaryCurveSummary } from './metrics';
 import { ablationMaps, prepareTrace } from './score';
 import type { RealSettings } from './settings';
-import type { AnyTrace } from './trace';
+import type { AnyTrace } from './trace/types';
 import { MAP_MODES, type MapMode } from './weights';
 
 /**

@@ -8,7 +8,7 @@ import { minMax, minMaxInverted } from './normalize';
 import { prepareTrace, scorePrepared } from './score';
 import { defaultSettings } from './settings';
 import { kneeThreshold } from './thresholds';
-import { parseTrace } from './trace-read';
+import { parseTrace } from './trace/read';
 
 // The shipped example: a real run of the demo model (12 × 12 grid, 15 reasoning tokens).
 const example = () => parseTrace(readFileSync('public/examples/001_brick_scratch.trace.json', 'utf8'));
@@ -23,6 +23,12 @@ const grid = fc
       map: fc.array(fc.constantFrom(0, 0.1, 0.25, 1, 3), { minLength: rows * cols, maxLength: rows * cols }),
     }),
   );
+
+/** Cells above the mean as real-method.md words it: by more than 1e-9 · max of the map. */
+function aboveBySpec(map: number[], mean: number): boolean[] {
+  const max = Math.max(...map.map(Math.abs));
+  return map.map((v) => v - mean > 1e-9 * max);
+}
 
 describe('the entropy worked out (Eq. 3)', () => {
   it('gives the scorer’s S_I, and its terms and masses add up', () => {
@@ -42,10 +48,23 @@ describe('the entropy worked out (Eq. 3)', () => {
         const onCells = w.on.filter(Boolean).length;
         expect(w.components.reduce((a, c) => a + c.cells, 0)).toBe(onCells);
         w.on.forEach((on, i) => expect(w.labels[i] >= 0).toBe(on));
-        expect(w.on.every((on, i) => on === map[i] > w.mean)).toBe(true);
+        // The spec's "above": by more than 1e-9 · max (real-method.md, spatial entropy), not a bare `>`.
+        expect(w.on).toEqual(aboveBySpec(map, w.mean));
       }),
       { numRuns: 300 },
     );
+  });
+
+  it('counts a cell an ulp above the computed mean as not above it (the CI counterexample)', () => {
+    // fast-check seed 573283754: the computed mean of these cells is 0.09999999999999999, an ulp below the
+    // three 0.1 cells, which a bare `>` would count as above (the issue said "just above"; it is below).
+    const map = [0.25, 0.1, 0, 0.1, 0, 0.1, 0.25, 0];
+    const w = entropyWorking(map, 2, 4);
+    expect(w.on).toEqual([true, false, false, false, false, false, true, false]);
+    expect(w.on).toEqual(aboveBySpec(map, w.mean));
+    expect(w.entropy).toBe(spatialEntropy(map, 2, 4));
+    // Two single cells of equal mass, apart: ln 2.
+    expect(w.entropy).toBeCloseTo(Math.LN2, 12);
   });
 
   it('on two diagonal blobs: one 8-connected component each, masses by hand', () => {

@@ -2,7 +2,7 @@ import { meanAtPositions, resolveLayers, rowsForToken } from './attention';
 import { aboveMean, componentMasses, connectedComponents8, entropyOfMasses } from './entropy';
 import { minAndMax } from './normalize';
 import type { PrepareSettings, PreparedTrace, RealScore } from './score';
-import { layerCount, type AnyTrace } from './trace';
+import { layerCount, type AnyTrace } from './trace/types';
 
 /**
  * The method's steps worked out on one run, for the "Explain this run"

@@ -4,7 +4,7 @@ import { buildTrace, oneHot } from '../../tests/trace-builder';
 import { rowsForToken } from './attention';
 import { ablationMaps, prepareTrace, scorePrepared, scoreTrace } from './score';
 import { defaultSettings, withDefaults } from './settings';
-import { parseTrace } from './trace-read';
+import { parseTrace } from './trace/read';
 
 const hand = () => parseTrace(readFileSync('tests/fixtures/traces/hand-computed.json', 'utf8'));
 

@@ -6,7 +6,7 @@ import { minMax, minMaxInverted } from './normalize';
 import { reasoningTokenIndices } from './reasoning';
 import type { RealSettings } from './settings';
 import { threshold } from './thresholds';
-import { layerCount, type AnyTrace } from './trace';
+import { layerCount, type AnyTrace } from './trace/types';
 import { MAP_MODES, selected, weights, type MapMode } from './weights';
 import { anomalyWordPositions } from './words';
 

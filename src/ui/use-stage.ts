@@ -15,11 +15,17 @@ let stage: number = LAST;
 let seen: unknown = null;
 const listeners = new Set<() => void>();
 
+/** Tells listeners, and says on <body data-stages> whether every stage is in (tests wait for "done"). */
+function changed(): void {
+  listeners.forEach((l) => l());
+  if (typeof document !== 'undefined') document.body.dataset.stages = stage >= LAST ? 'done' : 'mounting';
+}
+
 function advance(): void {
   stage++;
   // bench/ui-bench.ts tells the stages apart by these marks.
   performance.mark('real:stage', { detail: stage });
-  listeners.forEach((l) => l());
+  changed();
   if (stage < LAST) setTimeout(advance, 0);
 }
 
@@ -28,9 +34,10 @@ useAppStore.subscribe((s) => {
   seen = s.run.trace;
   if (!seen) return;
   stage = 0;
-  listeners.forEach((l) => l());
+  changed();
   setTimeout(advance, 0);
 });
+changed();
 
 const subscribe = (l: () => void) => {
   listeners.add(l);

@@ -1,4 +1,4 @@
-import { halvesToFloat32 } from '../../real/float16';
+import { halvesToFloat32 } from '../../real/trace/float16';
 import type { VisionInput } from '../adapters/types';
 import type { Ort, OrtSession, OrtTensor } from '../runtime/ort-types';
 import { runSession } from '../runtime/run-session';

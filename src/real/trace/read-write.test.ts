@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { parseTrace, parseTraceChunks, TraceFormatError } from './trace-read';
-import { serializeTrace, traceToJson } from './trace-write';
-import { buildTrace } from '../../tests/trace-builder';
+import { parseTrace, parseTraceChunks, readTrace, TraceFormatError } from './read';
+import { serializeTrace, traceToJson } from './write';
+import { buildTrace } from '../../../tests/trace-builder';
 
 const text = readFileSync('tests/fixtures/traces/hand-computed.json', 'utf8');
 const json = () => JSON.parse(text);
@@ -125,6 +125,77 @@ describe('reading a trace', () => {
     expect(err).toBeInstanceOf(TraceFormatError);
     expect((err as TraceFormatError).field).toBe(field);
     expect((err as Error).message.startsWith(field)).toBe(true);
+  });
+});
+
+describe('reading a trace object in memory (what a structured clone hands over)', () => {
+  /** The field readTrace names for the fixture, as an object, after `mutate`; null if it is accepted. */
+  function fieldOf(mutate: (t: ReturnType<typeof json>) => void): string | null {
+    const t = json();
+    mutate(t);
+    try {
+      readTrace(t);
+      return null;
+    } catch (e) {
+      // One line naming the field, never a TypeError from reading into a hole.
+      expect(e).toBeInstanceOf(TraceFormatError);
+      expect((e as Error).message).not.toMatch(/\n/);
+      return (e as TraceFormatError).field;
+    }
+  }
+  /** Makes index i of the array a hole (as `[a, , c]` is), keeping its length. */
+  const hole = (a: unknown[], i: number) => delete a[i];
+
+  it('reads the same trace as the text does', () => {
+    expect(serializeTrace(readTrace(json()))).toBe(serializeTrace(parseTrace(text)));
+  });
+  it.each([
+    ['a hole in prompt', (t: ReturnType<typeof json>) => hole(t.prompt, 1), 'prompt[1]'],
+    ['a hole in generated', (t: ReturnType<typeof json>) => hole(t.generated, 2), 'generated[2]'],
+    [
+      'a hole in imagePositions',
+      (t: ReturnType<typeof json>) => hole(t.imagePositions, 4),
+      'imagePositions[4]',
+    ],
+    [
+      'a hole in a token’s layers',
+      (t: ReturnType<typeof json>) => hole(t.generated[1].attention, 0),
+      'generated[1].attention[0]',
+    ],
+    [
+      'a hole in a row',
+      (t: ReturnType<typeof json>) => hole(t.generated[1].attention[0], 3),
+      'generated[1].attention[0][3]',
+    ],
+    [
+      'an object for prompt',
+      (t: ReturnType<typeof json>) => (t.prompt = { 0: t.prompt[0], length: 1 }),
+      'prompt',
+    ],
+    ['a string for generated', (t: ReturnType<typeof json>) => (t.generated = 'tokens'), 'generated'],
+    ['a number for imagePositions', (t: ReturnType<typeof json>) => (t.imagePositions = 9), 'imagePositions'],
+    [
+      'an object for a row',
+      (t: ReturnType<typeof json>) => (t.generated[0].attention[0] = {}),
+      'generated[0].attention[0]',
+    ],
+    [
+      'a hole in promptAttention',
+      (t: ReturnType<typeof json>) => hole(t.promptAttention, 0),
+      'promptAttention[0]',
+    ],
+  ])('refuses %s, naming the field', (_name, mutate, field) => {
+    expect(fieldOf(mutate)).toBe(field);
+  });
+  it('takes typed rows (Float32Array, Float64Array) and checks their values', () => {
+    const typed = json();
+    typed.generated.forEach((g: { attention: number[][] }, i: number) => {
+      g.attention = g.attention.map((r) => (i % 2 ? new Float32Array(r) : new Float64Array(r))) as never;
+    });
+    expect(serializeTrace(readTrace(typed))).toBe(serializeTrace(parseTrace(text)));
+    expect(fieldOf((t) => (t.generated[1].attention[0] = new Float32Array(15).fill(NaN)))).toBe(
+      'generated[1].attention[0][0]',
+    );
   });
 });
 

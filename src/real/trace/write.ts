@@ -1,5 +1,5 @@
 import { halvesToFloat32 } from './float16';
-import type { AnyTrace, AttentionRow, TraceVersion } from './trace';
+import type { AnyTrace, AttentionRow, TraceVersion } from './types';
 
 /**
  * float32 values print as their shortest decimal that reads back to the same

@@ -11,9 +11,9 @@ import {
   type TracePrompting,
   type TraceVersion,
   type TraceView,
-} from './trace';
+} from './types';
 import { JsonSyntaxError, JsonStreamParser } from './json-stream';
-import { TRACE_LIMITS } from './trace-limits';
+import { TRACE_LIMITS } from './limits';
 
 /**
  * Reading a trace (trace-format.md, versions 1 and 2) from parsed JSON, for
@@ -23,7 +23,7 @@ import { TRACE_LIMITS } from './trace-limits';
  *
  * The reading is in two halves that the binary container shares:
  * `readTraceMeta` reads everything but the rows; `readTrace` adds the rows
- * from JSON, the binary reader (trace-binary.ts) from its blocks.
+ * from JSON, the binary reader (binary.ts) from its blocks.
  */
 
 /** A trace that breaks the format; `field` names where, as a JSON path. */
@@ -52,10 +52,16 @@ function expectObject(v: Json, field: string): Record<string, Json> {
   return v;
 }
 
-/** An array; the streaming parser gives long arrays of numbers as Float64Arrays, read as arrays here. */
+/**
+ * An array with no holes; the streaming parser gives long arrays of numbers
+ * as Float64Arrays, read as arrays here. JSON text has no holes, but an
+ * object handed over in memory (a structured clone keeps sparse arrays) can,
+ * and `map`/`forEach` would skip them: a hole is refused by its index.
+ */
 function expectArray(v: Json, field: string): Json[] {
   if (v instanceof Float64Array) return Array.from(v);
   if (!Array.isArray(v)) fail(field, 'expected an array');
+  for (let i = 0; i < v.length; i++) if (!(i in v)) fail(`${field}[${i}]`, 'missing (a hole in the array)');
   return v;
 }
 
@@ -348,12 +354,18 @@ export function checkAttentionLayers(trace: Pick<AnyTrace, 'modelInfo'>, layers:
   }
 }
 
+function isFloatArray(v: Json): v is Float64Array | Float32Array {
+  return v instanceof Float64Array || v instanceof Float32Array;
+}
+
 /** Attention rows from JSON: one per layer, each of `length` finite numbers ≥ 0 within float32's range. */
 function readRows(rows: Json[], field: string, length: number): Float32Array[] {
   return rows.map((row, l) => {
     const f = `${field}[${l}]`;
-    // A Float64Array from the streaming parser is read in place (no array of the row's numbers).
-    const values: ArrayLike<Json> = row instanceof Float64Array ? row : expectArray(row, f);
+    // A Float64Array from the streaming parser (or a typed row of a trace in memory) is read in place;
+    // a hole in a plain row reads as undefined, which the value check below refuses by its index.
+    if (!isFloatArray(row) && !Array.isArray(row)) fail(f, 'expected an array');
+    const values: ArrayLike<Json> = row;
     if (values.length !== length) fail(f, `expected ${length} values, got ${values.length}`);
     const out = new Float32Array(length);
     for (let i = 0; i < length; i++) {
@@ -366,7 +378,10 @@ function readRows(rows: Json[], field: string, length: number): Float32Array[] {
   });
 }
 
-/** Validates parsed JSON as a trace, version 1 or 2. Unknown extra fields are kept out, not rejected. */
+/**
+ * Validates parsed JSON, or a trace object in memory, as a trace, version 1
+ * or 2, by the same rules. Unknown extra fields are kept out, not rejected.
+ */
 export function readTrace(json: Json): Trace {
   const meta = readTraceMeta(json);
   const o = json as Record<string, Json>;
@@ -398,7 +413,7 @@ export function readTrace(json: Json): Trace {
   return trace;
 }
 
-/** Parses trace text (JSON; a leading byte-order mark is allowed). The binary form is in trace-binary.ts. */
+/** Parses trace text (JSON; a leading byte-order mark is allowed). The binary form is in binary.ts. */
 export function parseTrace(text: string): Trace {
   let json: Json;
   try {

@@ -1,6 +1,6 @@
 import { FLOAT16_MAX, Float16Row, float16Table, float32ToHalves, halvesToFloat32 } from './float16';
-import { lastPromptPosition, type AnyTrace, type AttentionRow, type Trace } from './trace';
-import { TRACE_LIMITS, formatBytes } from './trace-limits';
+import { lastPromptPosition, type AnyTrace, type AttentionRow, type Trace } from './types';
+import { TRACE_LIMITS, formatBytes } from './limits';
 import {
   TraceFormatError,
   checkLayerCount,
@@ -8,8 +8,8 @@ import {
   fail,
   parseTrace,
   readTraceMeta,
-} from './trace-read';
-import { traceMetaJson } from './trace-write';
+} from './read';
+import { traceMetaJson } from './write';
 import { Utf8Error, utf8Decode, utf8Encode } from './utf8';
 
 /**

@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { Float16Row, floatToHalf, halfToFloat } from './float16';
-import { scoreTrace } from './score';
-import { defaultSettings } from './settings';
-import type { AnyTrace, AttentionRow, Trace } from './trace';
+import { scoreTrace } from '../score';
+import { defaultSettings } from '../settings';
+import type { AnyTrace, AttentionRow, Trace } from './types';
 import {
   BINARY_PREFIX_BYTES,
   binaryTraceParts,
@@ -11,9 +11,9 @@ import {
   parseBinaryTrace,
   parseTraceBytes,
   type RowDtype,
-} from './trace-binary';
-import { TraceFormatError, parseTrace } from './trace-read';
-import { serializeTrace, traceJsonParts, traceToJson } from './trace-write';
+} from './binary';
+import { TraceFormatError, parseTrace } from './read';
+import { serializeTrace, traceJsonParts, traceToJson } from './write';
 import { withView } from './views';
 
 /** Deterministic values in [0, 1) with some zeros, tiny (float16-subnormal) and exact ones. */

@@ -1,4 +1,4 @@
-import type { AttentionRow, Trace } from './trace';
+import type { AttentionRow, Trace } from './types';
 
 /**
  * Version 2's other grids (trace-format.md, "views"): scoring a view is
