@@ -24,5 +24,7 @@ fi
 # npm ci when node_modules is missing or older than the lock file.
 if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   echo "setup: installing npm packages (npm ci)" >&2
-  npm ci --no-audit --no-fund --loglevel=error
+  # onnxruntime-node's CPU build ships in its package; its install script would fetch GPU binaries from
+  # GitHub, which this machine (and CI) cannot reach. --device cuda says what to do where they are wanted.
+  ONNXRUNTIME_NODE_INSTALL=skip npm ci --no-audit --no-fund --loglevel=error
 fi
