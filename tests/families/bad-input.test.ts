@@ -127,7 +127,17 @@ describe('repos that do not fit together', () => {
   });
   it('tokens per tile that disagree with the vision config', () => {
     expect(() => hfAdapter(smol({ processor: { image_seq_len: 81 } }))).toThrow(
-      /image_seq_len is 81 but config.json gives \(512 \/ patch\)² \/ scale_factor² = 64/,
+      'processor_config.json image_seq_len is 81 but config.json gives ⌊512 / 16⌋² / 4² = 64',
+    );
+  });
+  it('tokens per tile that cannot be derived: a side of patches that scale_factor does not divide', () => {
+    const odd = {
+      model_type: 'idefics3',
+      scale_factor: 3,
+      vision_config: { image_size: 512, patch_size: 16 },
+    };
+    expect(() => hfAdapter(smol({ processor: undefined, config: odd }))).toThrow(
+      '⌊512 / 16⌋ = 32 patches a side do not merge by scale_factor 3 into a whole grid, and processor_config.json has no image_seq_len',
     );
   });
   it('a decoder whose position_ids do not match the family', () => {

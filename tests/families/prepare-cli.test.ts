@@ -20,6 +20,11 @@ import {
   type Json,
 } from './fixtures';
 import { rmSync } from 'node:fs';
+import {
+  SMOLVLM_INSTRUCT_CONFIG,
+  SMOLVLM_INSTRUCT_PREPROCESSOR,
+  SMOLVLM_INSTRUCT_PROCESSOR,
+} from './smolvlm-instruct';
 
 /**
  * `real prepare` as users run it, on tiny repo folders (configs, tokenizer,
@@ -58,6 +63,40 @@ beforeAll(() => {
   root = mkdtempSync(join(tmpdir(), 'real-prepare-'));
 });
 afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+describe('real prepare on SmolVLM-Instruct (2.2B) configs', () => {
+  it('81 tokens a tile from processor_config.json: 9 × 9 grids, 3 × 4 tiles for 640 × 480', () => {
+    const tok = structuredClone(qwenTokenizerJson()) as { added_tokens: Json[] };
+    SMOLVLM_SPECIALS.forEach((content, i) =>
+      tok.added_tokens.push({ id: 151700 + i, content, special: true, normalized: false }),
+    );
+    // The stand-in tokenizer (no SmolVLM tokenizer is on npm) has <image> at its own id, not 49153.
+    const imageTokenId = 151700 + SMOLVLM_SPECIALS.indexOf('<image>');
+    const files = {
+      'config.json': { ...SMOLVLM_INSTRUCT_CONFIG, image_token_id: imageTokenId },
+      'preprocessor_config.json': SMOLVLM_INSTRUCT_PREPROCESSOR,
+      'tokenizer_config.json': { eos_token: '<end_of_utterance>', chat_template: SMOLVLM_TEMPLATE },
+      'tokenizer.json': tok as unknown as Json,
+    };
+    for (const [name, extra] of [
+      ['smol-instruct', { 'processor_config.json': SMOLVLM_INSTRUCT_PROCESSOR }],
+      // Without processor_config.json the count is derived by integer division: ⌊384 / 14⌋² / 3².
+      ['smol-instruct-derived', {}],
+    ] as const) {
+      const out = prepare(png(640, 480), folder(name, { ...files, ...extra }), '--tier', 'none');
+      expect(out.family).toBe('idefics3');
+      expect(out.resized).toEqual({ width: 1536, height: 1152 });
+      expect(out.imageTokens).toBe(13 * 81);
+      expect(out.grid).toEqual({ rows: 27, cols: 36 });
+      const [tiles, global, ...each] = out.views as { name: string; rows: number; cols: number }[];
+      expect(tiles).toMatchObject({ name: 'tiles', rows: 27, cols: 36 });
+      expect(global).toMatchObject({ name: 'global', rows: 9, cols: 9 });
+      expect(each).toHaveLength(12);
+      for (const v of each) expect([v.rows, v.cols]).toEqual([9, 9]);
+      expect(out.text.split('<image>').length - 1).toBe(13 * 81);
+    }
+  });
+});
 
 if (!HAVE_SHARED) describe('real prepare', () => it.skip(SKIP_REASON, () => {}));
 else

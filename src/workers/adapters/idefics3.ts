@@ -1,5 +1,5 @@
 import { ImageInputError } from '../engine/image';
-import { bool, own, RepoConfigError, wholeNumber } from './config-read';
+import { bool, firstOwn, own, RepoConfigError, wholeNumber } from './config-read';
 import {
   HfAdapter,
   requireTokenId,
@@ -123,19 +123,29 @@ export function idefics3Adapter(family: string, repo: FamilyRepo): HfAdapter<Ide
   return new HfAdapter(family, repo, parts);
 }
 
-/** processor_config's image_seq_len, or (image_size / patch)² / scale_factor² from config.json; both must agree. */
+/**
+ * Tokens per tile: the processor's `image_seq_len` (processor_config.json, or
+ * the preprocessor config), else derived as the model computes it, with
+ * integer division: ⌊image_size / patch⌋² / scale_factor² (SmolVLM-Instruct:
+ * ⌊384 / 14⌋² / 3² = 27² / 9 = 81). When both are known they must agree.
+ */
 function imageSeqLen(repo: FamilyRepo, tile: number): number {
-  const given = own(repo.processor, 'image_seq_len');
+  const given = firstOwn([repo.processor, repo.preprocessor], 'image_seq_len');
   const vc = own(repo.config, 'vision_config');
   const patch = own(vc, 'patch_size');
   const scale = own(repo.config, 'scale_factor');
   let derived: number | undefined;
-  if (patch !== undefined && scale !== undefined) {
+  let how = '';
+  if (patch !== undefined && patch !== null && scale !== undefined && scale !== null) {
     const p = wholeNumber('config.json vision_config.patch_size', patch);
     const s = wholeNumber('config.json scale_factor', scale);
-    derived = (tile / p) ** 2 / s ** 2;
-    if (!Number.isInteger(derived))
-      throw new RepoConfigError(`(${tile} / ${p})² / ${s}² is not a whole number of tokens per tile`);
+    const side = Math.floor(tile / p);
+    if (side % s !== 0 && (given === undefined || given === null))
+      throw new RepoConfigError(
+        `⌊${tile} / ${p}⌋ = ${side} patches a side do not merge by scale_factor ${s} into a whole grid, and processor_config.json has no image_seq_len`,
+      );
+    derived = Math.floor((side * side) / (s * s));
+    how = `⌊${tile} / ${p}⌋² / ${s}²`;
   }
   if (given === undefined || given === null) {
     if (derived === undefined)
@@ -147,7 +157,7 @@ function imageSeqLen(repo: FamilyRepo, tile: number): number {
   const n = wholeNumber('processor_config.json image_seq_len', given);
   if (derived !== undefined && derived !== n)
     throw new RepoConfigError(
-      `processor_config.json image_seq_len is ${n} but config.json gives (${tile} / patch)² / scale_factor² = ${derived}`,
+      `processor_config.json image_seq_len is ${n} but config.json gives ${how} = ${derived}`,
     );
   return n;
 }
