@@ -5,11 +5,12 @@
  */
 
 /**
- * Labels 8-connected components of the cells where `on[i]` is true.
+ * Labels 8-connected components of the cells where `on[i]` is true (or
+ * non-zero: a 0/1 mask works too).
  * Returns one label per cell (-1 for off cells) and the component count.
  */
 export function connectedComponents8(
-  on: ArrayLike<boolean>,
+  on: ArrayLike<boolean | number>,
   rows: number,
   cols: number,
 ): { labels: Int32Array; count: number } {

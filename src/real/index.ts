@@ -20,3 +20,7 @@ export * from './score';
 export * from './evaluate';
 export * from './answer';
 export * from './explain';
+export * from './curves';
+export * from './aupro';
+export * from './run-set/summary-types';
+export * from './run-set/summary';

@@ -6,6 +6,7 @@
  * and walked together from the highest threshold down, so a million pooled
  * pixels score in well under a second. Tied scores form one threshold step.
  */
+import { CurveWalk } from './curves';
 
 export interface BinaryCurveSummary {
   auroc: number;
@@ -46,45 +47,27 @@ export function binaryCurves(
   const [pos, neg] = split(scores, labels);
   const P = pos.length;
   const N = neg.length;
-  if (P === 0 || N === 0)
-    return {
-      auroc: NaN,
-      aupr: P === 0 ? NaN : 1,
-      f1Max: P === 0 ? NaN : (2 * P) / (2 * P + N),
-      positives: P,
-      negatives: N,
-    };
-  let i = 0;
-  let j = 0;
-  let tp = 0;
-  let fp = 0;
-  let auc = 0;
-  let ap = 0;
-  let f1 = 0;
-  let prevRecall = 0;
-  while (i < P || j < N) {
-    const t = Math.max(i < P ? pos[i] : -Infinity, j < N ? neg[j] : -Infinity);
-    let dtp = 0;
-    let dfp = 0;
-    while (i < P && pos[i] === t) {
-      i++;
-      dtp++;
+  const walk = new CurveWalk({ positives: P, negatives: N });
+  if (P > 0 && N > 0) {
+    let i = 0;
+    let j = 0;
+    while (i < P || j < N) {
+      const t = Math.max(i < P ? pos[i] : -Infinity, j < N ? neg[j] : -Infinity);
+      let dtp = 0;
+      let dfp = 0;
+      while (i < P && pos[i] === t) {
+        i++;
+        dtp++;
+      }
+      while (j < N && neg[j] === t) {
+        j++;
+        dfp++;
+      }
+      walk.step(dtp, dfp);
     }
-    while (j < N && neg[j] === t) {
-      j++;
-      dfp++;
-    }
-    // Trapezoid under the ROC step: ties count half (Mann–Whitney).
-    auc += dfp * (tp + dtp / 2);
-    tp += dtp;
-    fp += dfp;
-    const precision = tp / (tp + fp);
-    const recall = tp / P;
-    ap += (recall - prevRecall) * precision;
-    prevRecall = recall;
-    if (tp > 0) f1 = Math.max(f1, (2 * precision * recall) / (precision + recall));
   }
-  return { auroc: auc / (P * N), aupr: ap, f1Max: f1, positives: P, negatives: N };
+  const { auroc, aupr, f1Max } = walk.summary();
+  return { auroc, aupr, f1Max, positives: P, negatives: N };
 }
 
 export function auroc(scores: ArrayLike<number>, labels: ArrayLike<number | boolean>): number {
