@@ -151,3 +151,40 @@ test('token text is shown as text, and a broken trace file keeps the current run
   expect(await inspector.tokenTexts()).toEqual(before);
   expect(dialogs).toBe(0);
 });
+
+test('a trace whose image points at another origin is refused in one line, with no request, and the run stays', async ({
+  inspector,
+  page,
+}) => {
+  const requests: string[] = [];
+  page.on('request', (r) => {
+    if (
+      !r.url().startsWith('http://127.0.0.1') &&
+      !r.url().startsWith('data:') &&
+      !r.url().startsWith('blob:')
+    )
+      requests.push(r.url());
+  });
+  await inspector.open('?autoload=0');
+  const good = readFileSync('tests/fixtures/traces/hand-computed.json', 'utf8');
+  await page.getByTestId('trace.open').setInputFiles({
+    name: 'good.trace.json',
+    mimeType: 'application/json',
+    buffer: Buffer.from(good),
+  });
+  await expect(inspector.token(1)).toBeVisible();
+  const before = await inspector.tokenTexts();
+  const elsewhere = JSON.parse(good);
+  elsewhere.version = 2;
+  elsewhere.image = { width: 30, height: 30, dataUrl: 'https://example.com/x.png' };
+  await page.getByTestId('trace.open').setInputFiles({
+    name: 'elsewhere.trace.json',
+    mimeType: 'application/json',
+    buffer: Buffer.from(JSON.stringify(elsewhere)),
+  });
+  await expect(page.getByTestId('run.error')).toHaveText(
+    'elsewhere.trace.json is not a trace this app can open: image.dataUrl: expected a data: URL, not a https: URL (a trace never points elsewhere)',
+  );
+  expect(await inspector.tokenTexts()).toEqual(before);
+  expect(requests).toEqual([]);
+});

@@ -102,7 +102,7 @@ describe('real convert and score on both forms', () => {
     [
       'a truncated binary trace',
       () => readFileSync(at('h16.rtrace')).subarray(0, 700),
-      /^real: \(file\): truncated: /,
+      /^real: \S*bad\.rtrace: truncated: /,
     ],
     [
       'a binary trace with a bad row offset',
@@ -113,7 +113,19 @@ describe('real convert and score on both forms', () => {
         b[i] = b[i] === 0x39 ? 0x38 : b[i] + 1; // one digit of the first offset changed
         return b;
       },
-      /^real: rows\.generated\[0\]: expected \d+/,
+      /^real: \S*bad\.rtrace: rows\.generated\[0\]: expected \d+/,
+    ],
+    [
+      'a binary trace whose padding is not zeros',
+      () => {
+        // Of the files written above, one whose header does not end on a 64-byte boundary has padding to spoil.
+        const b = ['h16.rtrace', 'h32.rtrace', 'views.rtrace']
+          .map((f) => Buffer.from(readFileSync(at(f))))
+          .find((f) => (16 + f.readUInt32LE(12)) % 64 !== 0)!;
+        b[16 + b.readUInt32LE(12)] = 0x20;
+        return b;
+      },
+      /^real: \S*bad\.rtrace: byte \d+ is padding before the rows and must be 0, not 32$/m,
     ],
   ])('exits 2 with one line for %s', (_name, make, message) => {
     const file = at('bad.rtrace');

@@ -85,7 +85,7 @@ describe('real score', () => {
     [
       'an unknown version',
       () => [bad('b.json', JSON.stringify({ ...fixture(), version: 7 }))],
-      /^real: version: unknown version 7/,
+      /^real: \S*b\.json: version: unknown version 7/,
     ],
     [
       'a short attention row',
@@ -94,7 +94,7 @@ describe('real score', () => {
         t.generated[2].attention[0].pop();
         return [bad('c.json', JSON.stringify(t))];
       },
-      /^real: generated\[2\]\.attention\[0\]: expected 16 values, got 15/,
+      /^real: \S*c\.json: generated\[2\]\.attention\[0\]: expected 16 values, got 15/,
     ],
     ['a missing file', () => [join(dir, 'nope.json')], /nope\.json: cannot read \(ENOENT\)/],
     ['a negative --alpha', () => [HAND, '--alpha=-1'], /--alpha -1: expected a finite number ≥ 0/],

@@ -25,57 +25,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { serializeTrace } from '../src/real';
 import { TINY, decoderModel, tinyWeights, visionEncoderModel, writeTinyPackage } from './onnx/tiny-vlm';
 import { buildTrace, oneHot } from './trace-builder';
-import { HANG_MS } from './timing';
-
-function real(...args: string[]) {
-  const r = spawnSync('npm', ['run', '--silent', 'real', '--', ...args], {
-    encoding: 'utf8',
-    timeout: 120_000,
-  });
-  return {
-    status: r.status,
-    stdout: r.stdout,
-    stderr: r.stderr.replace(/^npm warn.*\n/gm, ''),
-    error: r.error,
-  };
-}
-
-/** The command run in-process by tests/cli-measure.ts: its one-line message, time (ms) and peak RSS (MB). */
-function measured(...args: string[]) {
-  const r = spawnSync('npx', ['tsx', 'tests/cli-measure.ts', ...args], {
-    encoding: 'utf8',
-    timeout: 120_000,
-  });
-  const line = /^MEASURE (.*)$/m.exec(r.stderr);
-  if (!line) throw new Error(`no measurement: ${r.stderr}`);
-  const m = JSON.parse(line[1]) as {
-    ms: number;
-    cpuMs: number;
-    loadMs: number;
-    maxRssMB: number;
-    code: number;
-  };
-  return { ...m, message: r.stderr.replace(/^MEASURE .*\n/m, '').trim() };
-}
-
-/** Bounded work: under `cpuMs` of CPU (and `rssMB` of memory if given), and no hang. */
-function expectBounded(m: ReturnType<typeof measured>, cpuMs: number, rssMB?: number) {
-  expect(m.cpuMs, 'CPU time (ms)').toBeLessThan(cpuMs);
-  expect(m.ms, 'wall time (ms): no hang').toBeLessThan(HANG_MS);
-  if (rssMB !== undefined) expect(m.maxRssMB, 'peak RSS (MB)').toBeLessThan(rssMB);
-}
-
-/** One line on standard error, nothing on standard output, exit 2. */
-function refused(r: ReturnType<typeof real>, message: RegExp) {
-  expect(r.error).toBeUndefined();
-  expect(r.stderr).toMatch(message);
-  expect(r.stderr.trimEnd().split('\n')).toHaveLength(1);
-  // Printable: no raw bytes or control characters (tabs aside) in the message.
-  // eslint-disable-next-line no-control-regex
-  expect(r.stderr.trimEnd()).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f\ufffd]/);
-  expect(r.stdout).toBe('');
-  expect(r.status).toBe(2);
-}
+import { expectBounded, measured, real, refused } from './cli-process';
 
 function pngChunk(type: string, data: Buffer): Buffer {
   const length = Buffer.alloc(4);

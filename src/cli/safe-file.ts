@@ -53,7 +53,7 @@ export class InputFileError extends Error {
 
 const mb = (n: number) => `${(n / MiB).toFixed(n < 10 * MiB ? 1 : 0)} MB`;
 
-function notRegular(st: Stats): string | null {
+export function notRegular(st: Stats): string | null {
   if (st.isFile()) return null;
   if (st.isDirectory()) return 'is a folder, not a file';
   if (st.isFIFO()) return 'is a named pipe (FIFO), not a regular file';
@@ -143,6 +143,21 @@ function openChecked(path: string, kind: InputKind, options: ReadOptions): { fd:
   } catch (e) {
     closeSync(fd);
     throw e;
+  }
+}
+
+/** Runs `use` on a checked input file's open descriptor and size (the same rules), then closes it. */
+export function withInputFile<T>(
+  path: string,
+  kind: InputKind,
+  options: ReadOptions,
+  use: (fd: number, size: number) => T,
+): T {
+  const { fd, size } = openChecked(path, kind, options);
+  try {
+    return use(fd, size);
+  } finally {
+    closeSync(fd);
   }
 }
 

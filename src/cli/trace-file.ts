@@ -1,14 +1,20 @@
 import { closeSync, constants, openSync, readSync, statSync } from 'node:fs';
 import {
+  BINARY_PREFIX_BYTES,
   BINARY_TRACE_MAGIC,
+  TraceFormatError,
+  binaryPaddingRange,
+  checkBinaryPadding,
   isBinaryTrace,
   parseBinaryTrace,
   parseTrace,
   parseTraceChunks,
+  readBinaryHeader,
+  readBinaryPrefix,
   type AnyTrace,
 } from '../real';
 import { imageFormat } from '../workers/engine/image-header';
-import { SIZE_LIMITS, readInputChunks, readInputFile, type ReadOptions } from './safe-file';
+import { SIZE_LIMITS, readInputChunks, readInputFile, withInputFile, type ReadOptions } from './safe-file';
 
 /**
  * Reads a trace file for a command, in either form (sniffed by the binary
@@ -23,8 +29,22 @@ import { SIZE_LIMITS, readInputChunks, readInputFile, type ReadOptions } from '.
 const STREAM_FROM = 32 * 1024 * 1024;
 
 export function readTraceFile(path: string, options: ReadOptions = {}): AnyTrace {
+  try {
+    return readEitherForm(path, options);
+  } catch (e) {
+    // Format errors name the file, whichever command read it.
+    throw e instanceof TraceFormatError && e.source === undefined ? e.in(path) : e;
+  }
+}
+
+function readEitherForm(path: string, options: ReadOptions): AnyTrace {
   const head = headOf(path);
-  if (head && isBinaryTrace(head)) return parseBinaryTrace(readInputFile(path, 'trace-binary', options));
+  if (head && isBinaryTrace(head)) {
+    // The prefix, the header and the padding are checked against the file's size first, as the app's trace
+    // worker does: a file whose claims are wrong is refused before its rows are read.
+    withInputFile(path, 'trace-binary', options, (fd, size) => checkBinaryClaims(fd, size, head));
+    return parseBinaryTrace(readInputFile(path, 'trace-binary', options));
+  }
   if (head) refuseNonJson(path, head);
   const size = sizeOf(path);
   if (size !== null && size > STREAM_FROM) {
@@ -35,6 +55,23 @@ export function readTraceFile(path: string, options: ReadOptions = {}): AnyTrace
   const bytes = readInputFile(path, 'trace', options);
   refuseNonJson(path, bytes);
   return parseTrace(new TextDecoder().decode(bytes));
+}
+
+function checkBinaryClaims(fd: number, size: number, head: Uint8Array): void {
+  const { headerLength } = readBinaryPrefix(head, size);
+  const read = (from: number, to: number) => {
+    const b = Buffer.alloc(to - from);
+    let n = 0;
+    while (n < b.length) {
+      const got = readSync(fd, b, n, b.length - n, from + n);
+      if (got === 0) break;
+      n += got;
+    }
+    return b.subarray(0, n);
+  };
+  const { layout } = readBinaryHeader(read(BINARY_PREFIX_BYTES, BINARY_PREFIX_BYTES + headerLength), size);
+  const [from, to] = binaryPaddingRange(headerLength, layout);
+  checkBinaryPadding(read(from, to), from);
 }
 
 function refuseNonJson(path: string, bytes: Uint8Array): void {

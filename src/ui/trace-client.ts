@@ -151,7 +151,8 @@ export async function openTraceFile(file: File, opts: { example?: boolean } = {}
     if (!opts.example) setTask(null);
     const m = (e as Error).message;
     if (m === CANCELLED || opts.example) return;
-    patchRun({ error: `${file.name} is not a trace this app can open: ${m}` });
+    // The file's name is said once, here; the reader's "(file): " means the same file.
+    patchRun({ error: `${file.name} is not a trace this app can open: ${m.replace(/^\(file\): /, '')}` });
   } finally {
     if (!opts.example) userOpens--;
   }

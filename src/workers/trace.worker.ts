@@ -3,7 +3,9 @@ import * as Comlink from 'comlink';
 import {
   BINARY_PREFIX_BYTES,
   attachBinaryRows,
+  binaryPaddingRange,
   binaryTraceParts,
+  checkBinaryPadding,
   isBinaryTrace,
   packTraceRows,
   parseTrace,
@@ -73,6 +75,8 @@ async function openBinary(
   const header = await readRange(file, BINARY_PREFIX_BYTES, BINARY_PREFIX_BYTES + headerLength);
   // Every claim of the header is checked against the file's size before the rows are allocated.
   const { meta, layout } = readBinaryHeader(header, file.size);
+  const [padFrom, padTo] = binaryPaddingRange(headerLength, layout);
+  checkBinaryPadding(await readRange(file, padFrom, padTo), padFrom);
   const rows = allocate(layout.byteLength);
   for (let at = 0; at < layout.byteLength; at += CHUNK_BYTES) {
     onProgress({ phase: 'reading', done: at, total: layout.byteLength });

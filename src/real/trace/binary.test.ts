@@ -259,6 +259,22 @@ describe('a broken binary trace gets one line naming what is wrong', () => {
   it.each<[string, () => Uint8Array, string, RegExp]>([
     ['an empty file', () => new Uint8Array(0), '(file)', /not JSON/],
     [
+      'padding that is not zeros',
+      () => {
+        // One fewer header byte: its last byte (a space of the padded header, or "}") becomes padding.
+        const b = withHeader(good(), (h) => (h.model = String(h.model).slice(1)));
+        const view = new DataView(b.buffer);
+        const n = view.getUint32(12, true);
+        const text = new TextDecoder().decode(b.subarray(16, 16 + n));
+        const trimmed = text.trimEnd();
+        if (trimmed.length === text.length) throw new Error('test: the header has no trailing space to move');
+        view.setUint32(12, trimmed.length, true);
+        return b;
+      },
+      '(file)',
+      /^\(file\): byte \d+ is padding before the rows and must be 0, not 32$/,
+    ],
+    [
       'only the magic',
       () => good().slice(0, 8),
       '(file)',

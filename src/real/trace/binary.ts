@@ -341,11 +341,28 @@ export function* attachBinaryRowsSteps(
   return trace;
 }
 
+/**
+ * Stage 2b: the bytes between the header's end and the rows (`from` is the
+ * file offset of `padding[0]`) must be zeros, as the layout says: a writer
+ * that put anything there is not this format's.
+ */
+export function checkBinaryPadding(padding: Uint8Array, from: number): void {
+  const i = padding.findIndex((b) => b !== 0);
+  if (i >= 0) fail('(file)', `byte ${from + i} is padding before the rows and must be 0, not ${padding[i]}`);
+}
+
+/** The file offsets of the padding between a header of `headerLength` bytes and the rows. */
+export function binaryPaddingRange(headerLength: number, layout: BinaryLayout): [number, number] {
+  return [BINARY_PREFIX_BYTES + headerLength, layout.byteOffset];
+}
+
 /** A whole binary trace file in memory. */
 export function parseBinaryTrace(bytes: Uint8Array): AnyTrace {
   const { headerLength } = readBinaryPrefix(bytes.subarray(0, BINARY_PREFIX_BYTES), bytes.length);
   const header = bytes.subarray(BINARY_PREFIX_BYTES, BINARY_PREFIX_BYTES + headerLength);
   const { meta, layout } = readBinaryHeader(header, bytes.length);
+  const [from, to] = binaryPaddingRange(headerLength, layout);
+  checkBinaryPadding(bytes.subarray(from, to), from);
   return attachBinaryRows(meta, layout, bytes.subarray(layout.byteOffset));
 }
 

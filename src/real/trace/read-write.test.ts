@@ -199,6 +199,42 @@ describe('reading a trace object in memory (what a structured clone hands over)'
   });
 });
 
+describe('images and masks are data: URLs, never anything a reader would fetch', () => {
+  it.each([
+    [
+      'an https image (version 2)',
+      () => v2Error((t) => (t.image.dataUrl = 'https://example.com/x.png')),
+      'image.dataUrl',
+    ],
+    [
+      'a protocol-relative image',
+      () => v2Error((t) => (t.image.dataUrl = '//example.com/x.png')),
+      'image.dataUrl',
+    ],
+    ['an http image (version 1)', () => errorOf((t) => (t.image = 'http://example.com/x.png')), 'image'],
+    ['a file: mask', () => errorOf((t) => (t.mask = 'file:///etc/passwd')), 'mask'],
+    ['a blob: mask', () => errorOf((t) => (t.mask = 'blob:https://example.com/1')), 'mask'],
+    ['a data URL after spaces', () => errorOf((t) => (t.image = ' data:image/png;base64,AAAA')), 'image'],
+  ])('refuses %s', (_name, run, field) => {
+    let err: unknown;
+    try {
+      run();
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(TraceFormatError);
+    expect((err as TraceFormatError).field).toBe(field);
+  });
+  it('says which scheme it refused', () => {
+    expect(() => v2Error((t) => (t.image.dataUrl = 'https://example.com/x.png'))).toThrow(
+      'image.dataUrl: expected a data: URL, not a https: URL (a trace never points elsewhere)',
+    );
+  });
+  it('takes data: URLs in any case', () => {
+    expect(() => errorOf((t) => (t.image = 'DATA:image/png;base64,AAAA'))).not.toThrow();
+  });
+});
+
 describe('version 2', () => {
   it('reads every version-2 field, and writes it back as version 2', () => {
     const t = parseTrace(JSON.stringify(v2()));

@@ -26,14 +26,31 @@ import { TRACE_LIMITS } from './limits';
  * from JSON, the binary reader (binary.ts) from its blocks.
  */
 
-/** A trace that breaks the format; `field` names where, as a JSON path. */
+/**
+ * A trace that breaks the format; `field` names where, as a JSON path
+ * (`(file)` for the file as a whole). `source`, where the reader knows it,
+ * names the file: the message then starts with it, and a whole-file problem
+ * is said of the file itself rather than of "(file)".
+ */
 export class TraceFormatError extends Error {
   override name = 'TraceFormatError';
   constructor(
     readonly field: string,
-    detail: string,
+    readonly detail: string,
+    readonly source?: string,
   ) {
-    super(`${field}: ${detail}`);
+    super(
+      source === undefined
+        ? `${field}: ${detail}`
+        : field === '(file)'
+          ? `${source}: ${detail}`
+          : `${source}: ${field}: ${detail}`,
+    );
+  }
+
+  /** The same error, said of the file `source`. */
+  in(source: string): TraceFormatError {
+    return new TraceFormatError(this.field, this.detail, source);
   }
 }
 
@@ -186,8 +203,24 @@ function checkPositions(trace: AnyTrace): void {
   });
 }
 
+/**
+ * An image or a mask: a `data:` URL and nothing else (trace-format.md), so
+ * that opening a trace never makes a reader fetch anything, from any origin.
+ */
+function expectDataUrl(v: Json, field: string): string {
+  const s = expectString(v, field);
+  if (!/^data:/i.test(s)) {
+    const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(s)?.[1];
+    fail(
+      field,
+      `expected a data: URL${scheme ? `, not a ${scheme}: URL (a trace never points elsewhere)` : ''}`,
+    );
+  }
+  return s;
+}
+
 function readImage(v: Json, version: TraceVersion): string | TraceImage {
-  if (typeof v === 'string') return v;
+  if (typeof v === 'string') return expectDataUrl(v, 'image');
   if (version === 1) fail('image', 'expected a string (a data URL)');
   if (!isObject(v)) fail('image', 'expected a data URL or an object { width, height, dataUrl }');
   const width = expectWhole(v.width, 'image.width', 1, TRACE_LIMITS.imagePixels);
@@ -195,7 +228,7 @@ function readImage(v: Json, version: TraceVersion): string | TraceImage {
   if (width * height > TRACE_LIMITS.imagePixels) {
     fail('image', `${width} × ${height} pixels, past the limit of ${TRACE_LIMITS.imagePixels}`);
   }
-  const image: TraceImage = { width, height, dataUrl: expectString(v.dataUrl, 'image.dataUrl') };
+  const image: TraceImage = { width, height, dataUrl: expectDataUrl(v.dataUrl, 'image.dataUrl') };
   if (v.box !== undefined) image.box = checkBoxInImage(readBox(v.box, 'image.box'), 'image.box', image);
   return image;
 }
@@ -271,7 +304,7 @@ function readPrompting(v: Json): TracePrompting {
 
 function readOptional(o: Record<string, Json>, trace: AnyTrace): void {
   if (o.image !== undefined) trace.image = readImage(o.image, trace.version);
-  if (o.mask !== undefined) trace.mask = expectString(o.mask, 'mask');
+  if (o.mask !== undefined) trace.mask = expectDataUrl(o.mask, 'mask');
   if (o.label !== undefined) {
     if (o.label !== 0 && o.label !== 1) fail('label', 'expected 0 (normal) or 1 (anomalous)');
     trace.label = o.label;
