@@ -28,8 +28,18 @@ async function run(img: RgbaImage, opts: Parameters<LoadedModel['engine']['gener
   return { events, reason, tokens: events.filter((e): e is RunToken => e.type === 'token') };
 }
 
-/** The reference: greedy decoding by full forward passes, no cache. */
-function referenceRun(img: RgbaImage, promptIds: number[], imagePositions: number[], steps: number) {
+/**
+ * The reference: greedy decoding by full forward passes, no cache; with a
+ * repetition penalty, transformers' rule over every id so far (the prompt's
+ * and the image tokens' included).
+ */
+function referenceRun(
+  img: RgbaImage,
+  promptIds: number[],
+  imagePositions: number[],
+  steps: number,
+  penalty = 1,
+) {
   const pixels = toPixelValues(img, {
     width: TINY.cols * TINY.patch,
     height: TINY.rows * TINY.patch,
@@ -44,7 +54,9 @@ function referenceRun(img: RgbaImage, promptIds: number[], imagePositions: numbe
   const ids: number[] = [];
   let out = referenceForward(w, embeds);
   for (let s = 0; s < steps; s++) {
-    const logits = out.logits[embeds.length - 1];
+    const logits = [...out.logits[embeds.length - 1]];
+    for (const id of new Set([...promptIds, ...ids]))
+      logits[id] = logits[id] < 0 ? logits[id] * penalty : logits[id] / penalty;
     const next = logits.indexOf(Math.max(...logits));
     ids.push(next);
     embeds.push(referenceEmbedding(w, next));
@@ -155,10 +167,47 @@ describe('the generation engine on a generated tiny VLM', () => {
     expect(events.at(-1)).toMatchObject({ type: 'end', stopReason: 'cancelled' });
   });
 
-  it('samples reproducibly for a seed', async () => {
-    const a = await run(image(5), { sampling: { temperature: 1.5, topP: 0.95, seed: 42 } });
-    const b = await run(image(5), { sampling: { temperature: 1.5, topP: 0.95, seed: 42 } });
+  it('samples reproducibly for a seed, and says how it chose', async () => {
+    const sampling = { greedy: false, temperature: 1.5, topP: 0.95, seed: 42 };
+    const a = await run(image(5), { sampling });
+    const b = await run(image(5), { sampling });
     expect(a.tokens.map((t) => t.id)).toEqual(b.tokens.map((t) => t.id));
+    expect(a.events[0]).toMatchObject({
+      generation: { ...sampling, repetitionPenalty: 1, topK: 50, maxTokens: 6 },
+    });
+    // without a seed, a fresh one, said
+    const c = await run(image(5), { sampling: { greedy: false } });
+    const seed = c.events[0].type === 'start' ? c.events[0].generation.seed : -1;
+    expect(seed).toBeGreaterThanOrEqual(0);
+    const d = await run(image(5), { sampling: { greedy: false, seed } });
+    expect(d.tokens.map((t) => t.id)).toEqual(c.tokens.map((t) => t.id));
+  });
+
+  it("is greedy by default (the package's), seed 0; temperature 0 is greedy too", async () => {
+    const a = await run(image(5));
+    expect(a.events[0]).toMatchObject({
+      generation: { greedy: true, repetitionPenalty: 1, seed: 0, maxTokens: 6 },
+    });
+    const b = await run(image(5), { sampling: { greedy: false, temperature: 0 } });
+    expect(b.events[0]).toMatchObject({ generation: { greedy: true, temperature: 0 } });
+    expect(b.tokens.map((t) => t.id)).toEqual(a.tokens.map((t) => t.id));
+  });
+
+  it("applies a repetition penalty greedily, as transformers does, over the prompt's ids too", async () => {
+    const img = image(8);
+    const plain = await run(img, { maxNewTokens: 6 });
+    const start = plain.events[0];
+    if (start.type !== 'start') throw new Error('no start event');
+    const promptIds = [3, ...new Array(9).fill(2), 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 4];
+    for (const penalty of [1.3, 3, 20]) {
+      const r = await run(img, { maxNewTokens: 6, sampling: { repetitionPenalty: penalty } });
+      expect(r.tokens.map((t) => t.id)).toEqual(
+        referenceRun(img, promptIds, start.imagePositions, 6, penalty).ids,
+      );
+    }
+    // and a strong one changes what the model writes
+    const strong = await run(img, { maxNewTokens: 6, sampling: { repetitionPenalty: 20 } });
+    expect(strong.tokens.map((t) => t.id)).not.toEqual(plain.tokens.map((t) => t.id));
   });
 
   it('assembles a valid trace from the events', async () => {

@@ -98,6 +98,44 @@ describe('real run on a Hugging Face repo', () => {
   }
 });
 
+describe("real run decodes as the repo's generation_config.json says", () => {
+  it('records the settings it used; --greedy keeps the repetition penalty; --seed replays a sampled run', () => {
+    const repo = join(root, 'generation-qwen2_vl');
+    const tiny = writeTinyRepo(repo, 'qwen2_vl');
+    const png = join(root, 'generation.png');
+    writePng(png, plantedImage('qwen2_vl', 112, 112, 1, 1).image);
+    const trace = (...flags: string[]) => {
+      const r = real('run', png, '--model', repo, '--max-tokens', '12', ...flags);
+      expect(r.stderr).not.toMatch(/^real:/m);
+      expect(r.status).toBe(0);
+      return { t: parseTraceBytes(new TextEncoder().encode(r.stdout)), stderr: r.stderr };
+    };
+    // The tiny Qwen2-VL's generation_config.json: do_sample with Qwen2-VL's own settings.
+    const own = trace();
+    expect(own.t.generation).toMatchObject({
+      greedy: false,
+      repetitionPenalty: 1.05,
+      temperature: 0.1,
+      topK: 1,
+      topP: 0.001,
+      maxTokens: 12,
+    });
+    const seed = own.t.generation!.seed;
+    expect(own.stderr).toContain(`sampled with seed ${seed} (the same run again: --seed ${seed})`);
+    expect(own.t.generated.map((g) => g.id)).toEqual(tiny.answer.ids);
+    const greedy = trace('--greedy');
+    expect(greedy.t.generation).toMatchObject({ greedy: true, repetitionPenalty: 1.05, seed: 0 });
+    expect(greedy.stderr).not.toContain('sampled with seed');
+    // A sampled run at a high temperature, twice from one seed: the same tokens.
+    // (At temperature 50 the planted margins are gone: the tokens are drawn, not the answer.)
+    const hot = ['--temperature', '50', '--top-k', '0', '--top-p', '1', '--seed', '7'];
+    const a = trace(...hot);
+    expect(a.t.generation).toMatchObject({ greedy: false, temperature: 50, topK: 0, topP: 1, seed: 7 });
+    expect(a.t.generated.map((g) => g.id)).not.toEqual(tiny.answer.ids);
+    expect(trace(...hot).t.generated.map((g) => g.id)).toEqual(a.t.generated.map((g) => g.id));
+  });
+});
+
 describe('real run on a broken repo: one clear line, exit 2', () => {
   const png = () => {
     const p = join(root, 'plain.png');

@@ -17,7 +17,7 @@ export const FLAG_RANGES = {
   /** --k, --layers, --max-tokens. */
   whole: 1_000_000,
   temperature: 100,
-  /** mulberry32's seed is 32 bits. */
+  /** The generator takes one 32-bit word, as Python's `random.seed(n)` does for n < 2³². */
   seed: 2 ** 32 - 1,
 } as const;
 
@@ -83,12 +83,21 @@ export const METHOD_OPTIONS = {
 export const GENERATION_OPTIONS = {
   question: { type: 'string' },
   'max-tokens': { type: 'string' },
+  greedy: { type: 'boolean' },
   temperature: { type: 'string' },
+  'top-k': { type: 'string' },
   'top-p': { type: 'string' },
+  'repetition-penalty': { type: 'string' },
   seed: { type: 'string' },
 } as const;
 
-/** --question, --max-tokens, --temperature, --top-p, --seed for `run` and `eval` (greedy by default). */
+/**
+ * --question, --max-tokens and how tokens are chosen, for `run` and `eval`:
+ * by default as the model's generation_config.json says (transformers'
+ * `generate()`); --greedy turns sampling off and keeps the repetition
+ * penalty (do_sample=False); --temperature, --top-k or --top-p sample with
+ * those settings (--temperature 0 is greedy); --seed replays a sampled run.
+ */
 export function generationFromFlags(values: Record<string, string | boolean | undefined>): GenerateOptions {
   const str = (k: string) => (typeof values[k] === 'string' ? (values[k] as string) : undefined);
   const out: GenerateOptions = {};
@@ -97,16 +106,28 @@ export function generationFromFlags(values: Record<string, string | boolean | un
   const m = str('max-tokens');
   if (m !== undefined) out.maxNewTokens = wholeAtLeastOne('--max-tokens', m);
   const t = str('temperature');
+  const k = str('top-k');
   const p = str('top-p');
+  const penalty = str('repetition-penalty');
   const seed = str('seed');
   const sampling: NonNullable<GenerateOptions['sampling']> = {};
   if (t !== undefined) sampling.temperature = finiteInRange('--temperature', t, FLAG_RANGES.temperature);
+  if (k !== undefined) sampling.topK = whole('--top-k', k, 0, FLAG_RANGES.whole);
   if (p !== undefined) {
     const v = Number(p);
     if (p.trim() === '' || !(v > 0 && v <= 1))
       throw new UsageError(`--top-p ${p}: expected a number in (0, 1]`);
     sampling.topP = v;
   }
+  if (penalty !== undefined) {
+    const v = finiteInRange('--repetition-penalty', penalty, FLAG_RANGES.temperature);
+    if (v === 0)
+      throw new UsageError(`--repetition-penalty ${penalty}: expected a number above 0 (1 is none)`);
+    sampling.repetitionPenalty = v;
+  }
+  // A sampling setting asks for sampling, unless --greedy says otherwise.
+  if (t !== undefined || k !== undefined || p !== undefined) sampling.greedy = false;
+  if (values.greedy === true) sampling.greedy = true;
   if (seed !== undefined) sampling.seed = whole('--seed', seed, 0, FLAG_RANGES.seed);
   if (Object.keys(sampling).length) out.sampling = sampling;
   return out;

@@ -27,7 +27,8 @@ const USAGE = `usage:
   real eval-traces DIR [--alpha A] [--beta B] [--k K] [--layers FROM:TO]
   real inspect-model DIR [--dtype D | --dtype decoder=D,vision=D,embed=D]
   real prepare IMAGE --model DIR [--question TEXT] [--tier 1|2|3|none]   (what the model will see; no ONNX loaded)
-GENERATION: [--question TEXT] [--max-tokens N] [--temperature T] [--top-p P] [--seed S] (greedy by default)`;
+GENERATION: [--question TEXT] [--max-tokens N] [--greedy] [--temperature T] [--top-k K] [--top-p P] [--repetition-penalty R] [--seed S]
+  (by default as the model's generation_config.json says; --greedy keeps its repetition penalty)`;
 
 // eslint-disable-next-line no-control-regex -- control characters are what it finds
 const UNPRINTABLE = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\ufffd]/g;

@@ -22,6 +22,8 @@ export async function runCommand(
     const text = trace.generated.map((t) => t.text).join('');
     log(`${model.info.name} on ${model.backend}: ${text.trim()}`);
     if (trace.answerProbability !== undefined) log(`P(yes) = ${trace.answerProbability.toFixed(4)}`);
+    const g = trace.generation;
+    if (g && !g.greedy) log(`sampled with seed ${g.seed} (the same run again: --seed ${g.seed})`);
     if (out) {
       // Streamed in parts (never one string); `.json` is the JSON form, any other name the binary container.
       writeTraceFile(out, trace, formForPath(out));

@@ -178,7 +178,7 @@ function request(): RunRequest {
   return {
     ...(g.question !== null ? { question: g.question } : {}),
     ...(g.maxNewTokens !== null ? { maxNewTokens: g.maxNewTokens } : {}),
-    sampling: { temperature: g.temperature, topP: g.topP, seed: g.seed },
+    sampling: { ...g.sampling, ...(g.seed !== null ? { seed: g.seed } : {}) },
   };
 }
 

@@ -1,5 +1,6 @@
 import { create } from 'zustand';
 import { defaultSettings, type AnyTrace, type RealSettings } from '../real';
+import type { SamplingSettings } from '../workers/engine/sampling';
 import type { ModelInfo } from '../workers/inference-api';
 import type { LoadProgress } from '../workers/package/load';
 
@@ -77,14 +78,15 @@ export interface ViewSlice {
   predictionThreshold: number;
 }
 
-/** How the next run generates: the question (the fixed one by default) and sampling. */
+/** How the next run generates: the question (the fixed one by default) and how tokens are chosen. */
 export interface GenerationSlice {
   /** null: the model's own question (the spec's fixed one). */
   question: string | null;
   maxNewTokens: number | null;
-  temperature: number;
-  topP: number;
-  seed: number;
+  /** The user's changes to the model's decoding settings (its generation_config.json); absent: the model's. */
+  sampling: Partial<SamplingSettings>;
+  /** null: a fresh seed for each sampled run (the run's trace says which). */
+  seed: number | null;
 }
 
 interface AppState {
@@ -137,9 +139,8 @@ const initialRun = (): RunSlice => ({
 const initialGeneration = (): GenerationSlice => ({
   question: null,
   maxNewTokens: null,
-  temperature: 0,
-  topP: 1,
-  seed: 0,
+  sampling: {},
+  seed: null,
 });
 
 export const useAppStore = create<AppState>(() => ({
@@ -173,6 +174,15 @@ export function patchView(p: Partial<ViewSlice>): void {
 
 export function patchGeneration(p: Partial<GenerationSlice>): void {
   set({ generation: { ...get().generation, ...p } });
+}
+
+/** Changes how the next runs choose tokens; a value equal to the model's own is no change. */
+export function patchSampling(p: Partial<SamplingSettings>): void {
+  const own = get().model.info?.sampling;
+  const next: Partial<SamplingSettings> = { ...get().generation.sampling, ...p };
+  for (const key of Object.keys(p) as (keyof SamplingSettings)[])
+    if (own && next[key] === own[key]) delete next[key];
+  patchGeneration({ sampling: next });
 }
 
 export function patchSettings(p: Partial<RealSettings>): void {

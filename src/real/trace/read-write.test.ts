@@ -25,6 +25,15 @@ function v2() {
   t.modelInfo = { name: 'm', family: 'qwen2_5_vl', source: 'org/m', dtype: 'q4', attentionLayers: [3, 7] };
   t.prompting = { system: 'Answer.', tier: 2 };
   t.answer = null;
+  t.generation = {
+    greedy: false,
+    repetitionPenalty: 1.05,
+    temperature: 0.6,
+    topK: 20,
+    topP: 0.95,
+    seed: 4294967295,
+    maxTokens: 600,
+  };
   return t;
 }
 
@@ -243,6 +252,7 @@ describe('version 2', () => {
     expect(t.modelInfo?.attentionLayers).toEqual([3, 7]);
     expect(t.prompting).toEqual({ system: 'Answer.', tier: 2 });
     expect(t.answer).toBeNull();
+    expect(t.generation).toEqual(v2().generation);
     expect(traceToJson(t)).toEqual(v2());
   });
   it('reads version 1 unchanged, keeping version-2 fields out of it', () => {
@@ -301,6 +311,30 @@ describe('version 2', () => {
     ['a numeric model name', (t: ReturnType<typeof json>) => (t.modelInfo.name = 3), 'modelInfo.name'],
     ['tier 4', (t: ReturnType<typeof json>) => (t.prompting.tier = 4), 'prompting.tier'],
     ['an answer of "maybe"', (t: ReturnType<typeof json>) => (t.answer = 'maybe'), 'answer'],
+    [
+      'greedy as a string',
+      (t: ReturnType<typeof json>) => (t.generation.greedy = 'yes'),
+      'generation.greedy',
+    ],
+    [
+      'no repetition penalty',
+      (t: ReturnType<typeof json>) => delete t.generation.repetitionPenalty,
+      'generation.repetitionPenalty',
+    ],
+    [
+      'a penalty of 0',
+      (t: ReturnType<typeof json>) => (t.generation.repetitionPenalty = 0),
+      'generation.repetitionPenalty',
+    ],
+    ['a top-p above 1', (t: ReturnType<typeof json>) => (t.generation.topP = 1.5), 'generation.topP'],
+    ['a fractional top-k', (t: ReturnType<typeof json>) => (t.generation.topK = 2.5), 'generation.topK'],
+    ['a negative seed', (t: ReturnType<typeof json>) => (t.generation.seed = -1), 'generation.seed'],
+    [
+      'no tokens allowed',
+      (t: ReturnType<typeof json>) => (t.generation.maxTokens = 0),
+      'generation.maxTokens',
+    ],
+    ['generation as a list', (t: ReturnType<typeof json>) => (t.generation = []), 'generation'],
   ])('names the field for %s', (_name, mutate, field) => {
     expect(() => v2Error(mutate)).toThrow(new RegExp(`^${field.replace(/[[\].]/g, '\\$&')}: `));
   });

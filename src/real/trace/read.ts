@@ -5,6 +5,7 @@ import {
   type Box,
   type Trace,
   type TraceGeneratedToken,
+  type TraceGeneration,
   type TraceImage,
   type TraceModelInfo,
   type TracePromptToken,
@@ -302,6 +303,28 @@ function readPrompting(v: Json): TracePrompting {
   return out;
 }
 
+/** Version 2's `generation`: every setting present, each in its range. */
+function readGeneration(v: Json): TraceGeneration {
+  const o = expectObject(v, 'generation');
+  if (typeof o.greedy !== 'boolean') fail('generation.greedy', 'expected true or false');
+  const positive = (key: string) => {
+    const x = expectFinite(o[key], `generation.${key}`, 0);
+    if (x === 0) fail(`generation.${key}`, 'expected a number above 0');
+    return x;
+  };
+  const topP = expectFinite(o.topP, 'generation.topP', 0);
+  if (topP > 1) fail('generation.topP', 'expected a number from 0 to 1');
+  return {
+    greedy: o.greedy,
+    repetitionPenalty: positive('repetitionPenalty'),
+    temperature: expectFinite(o.temperature, 'generation.temperature', 0),
+    topK: expectWhole(o.topK, 'generation.topK', 0, Number.MAX_SAFE_INTEGER),
+    topP,
+    seed: expectWhole(o.seed, 'generation.seed', 0, Number.MAX_SAFE_INTEGER),
+    maxTokens: expectWhole(o.maxTokens, 'generation.maxTokens', 1, Number.MAX_SAFE_INTEGER),
+  };
+}
+
 function readOptional(o: Record<string, Json>, trace: AnyTrace): void {
   if (o.image !== undefined) trace.image = readImage(o.image, trace.version);
   if (o.mask !== undefined) trace.mask = expectDataUrl(o.mask, 'mask');
@@ -327,6 +350,7 @@ function readOptional(o: Record<string, Json>, trace: AnyTrace): void {
       fail('answer', 'expected "yes", "no" or null');
     trace.answer = o.answer;
   }
+  if (o.generation !== undefined) trace.generation = readGeneration(o.generation);
 }
 
 /**

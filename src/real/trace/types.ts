@@ -74,6 +74,25 @@ export interface TracePrompting {
   tier?: 1 | 2 | 3;
 }
 
+/**
+ * Version 2: how the tokens were chosen, as used: the model's
+ * generation_config.json unless the user changed it, so a run can be
+ * replayed. With `greedy` the sampling fields are the settings a sampled run
+ * would use, not applied; the repetition penalty applies either way.
+ */
+export interface TraceGeneration {
+  greedy: boolean;
+  /** 1 is none. */
+  repetitionPenalty: number;
+  temperature: number;
+  /** 0 keeps every token. */
+  topK: number;
+  /** 1 keeps every token. */
+  topP: number;
+  seed: number;
+  maxTokens: number;
+}
+
 export interface Trace<R extends AttentionRow = Float32Array> {
   format: typeof TRACE_FORMAT;
   version: TraceVersion;
@@ -96,6 +115,7 @@ export interface Trace<R extends AttentionRow = Float32Array> {
   modelInfo?: TraceModelInfo;
   prompting?: TracePrompting;
   answer?: 'yes' | 'no' | null;
+  generation?: TraceGeneration;
 }
 
 /** A trace whose rows may be float32 or float16 (what the readers of both forms return). */

@@ -54,6 +54,7 @@ export function usesVersion2(trace: AnyTrace): boolean {
     trace.modelInfo !== undefined ||
     trace.prompting !== undefined ||
     trace.answer !== undefined ||
+    trace.generation !== undefined ||
     (trace.image !== undefined && typeof trace.image !== 'string')
   );
 }
@@ -63,7 +64,7 @@ export function versionToWrite(trace: AnyTrace): TraceVersion {
 }
 
 const OPTIONAL_V1 = ['image', 'mask', 'label', 'answerProbability', 'settings', 'timings'] as const;
-const OPTIONAL_V2 = ['views', 'modelInfo', 'prompting', 'answer'] as const;
+const OPTIONAL_V2 = ['views', 'modelInfo', 'prompting', 'answer', 'generation'] as const;
 
 /** The fields before `generated`, in the spec's order. */
 function headJson(trace: AnyTrace): Record<string, unknown> {

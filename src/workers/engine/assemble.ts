@@ -44,6 +44,7 @@ export class TraceBuilder {
           const { system, tier } = e.prompting;
           this.t.prompting = { ...(system !== null ? { system } : {}), ...(tier !== null ? { tier } : {}) };
         }
+        this.t.generation = { ...e.generation };
       }
       return;
     }

@@ -1,4 +1,4 @@
-import type { Answer, TracePromptToken } from '../../real';
+import type { Answer, TraceGeneration, TracePromptToken } from '../../real';
 import type { ViewSpec } from '../adapters/types';
 import type { Backend } from '../runtime/ort-types';
 
@@ -17,6 +17,8 @@ export interface RunStart {
   /** Other views of the image (a tiled model's global image and tiles). */
   views?: ViewSpec[];
   prompting?: { system: string | null; tier: 1 | 2 | 3 | null };
+  /** How the tokens are chosen, as used (the seed included, so the run can be replayed). */
+  generation: TraceGeneration;
   /** attention[l] rows come from decoder layer attentionLayers[l]. */
   attentionLayers: number[];
   prompt: TracePromptToken[];

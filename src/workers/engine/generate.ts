@@ -7,7 +7,13 @@ import type { DecoderIo } from './decoder-io';
 import type { RunEvent, RunTimings, StopReason } from './events';
 import type { RgbaImage } from './image';
 import { imageFeatures, logitsOfLastPosition } from './outputs';
-import { GREEDY, sample, seededRandom, type SamplingOptions } from './sampling';
+import {
+  chooseToken,
+  freshSeed,
+  seededRandom,
+  type SamplingOptions,
+  type SamplingSettings,
+} from './sampling';
 import { emptyStates, disposeAll } from './states';
 
 /**
@@ -26,6 +32,11 @@ export interface GenerateOptions {
   /** Prompting tier (real-method.md, last section) for families that have one. */
   tier?: 1 | 2 | 3 | null;
   maxNewTokens?: number;
+  /**
+   * Changes to the model's decoding settings (`EngineSpec.sampling`) and the
+   * seed; a sampled run given no seed gets a fresh one, which its start
+   * event and trace carry.
+   */
   sampling?: Partial<SamplingOptions>;
   /** Token ids that end the answer (default: the model's). */
   stopIds?: number[];
@@ -52,6 +63,8 @@ export interface EngineSpec {
   yesIds: readonly number[];
   noIds: readonly number[];
   maxNewTokens: number;
+  /** How the model decodes by default: its generation_config.json as transformers reads it, or a package's defaults. */
+  sampling: SamplingSettings;
   question: string;
   /** The most sequence positions the model takes (prompt + generated), when known. */
   maxPositions?: number;
@@ -151,8 +164,14 @@ export class GenerationEngine {
     const t0 = now();
     const spec = this.spec;
     const hidden = spec.io.hiddenSize;
-    const sampling = { ...GREEDY, ...options.sampling };
-    const random = seededRandom(sampling.seed);
+    const { seed: givenSeed, ...changes } = options.sampling ?? {};
+    const asked: SamplingSettings = { ...spec.sampling, ...changes };
+    // Temperature 0 samples nothing: the run is greedy, and says so.
+    const sampled = !asked.greedy && asked.temperature > 0;
+    const sampling = { ...asked, greedy: !sampled };
+    // A greedy run draws nothing: seed 0 keeps its trace the same run after run.
+    const seed = givenSeed ?? (sampled ? freshSeed() : 0);
+    const random = seededRandom(seed);
     const stopIds = options.stopIds ? new Set(options.stopIds) : spec.stopIds;
     const maxNew = options.maxNewTokens ?? spec.maxNewTokens;
     const timings: RunTimings = {
@@ -214,6 +233,7 @@ export class GenerationEngine {
       imagePositions: run.imagePositions,
       views: run.views,
       prompting: run.prompting,
+      generation: { ...sampling, seed, maxTokens: maxNew },
       attentionLayers: spec.io.attentionLayers,
       prompt,
       promptAttention: step.rows,
@@ -224,7 +244,7 @@ export class GenerationEngine {
     // P(yes) of the distribution each token was drawn from: the answer token's is the run's P(yes).
     const pYes: number[] = [];
     let reason: StopReason = 'max-tokens';
-    let next = sample(step.logits, sampling, random);
+    let next = chooseToken(step.logits, ids, sampling, random);
     for (let index = 0; ; index++) {
       if (options.signal?.aborted) {
         reason = 'cancelled';
@@ -269,7 +289,7 @@ export class GenerationEngine {
         break;
       }
       if (index + 1 >= maxNew) break;
-      next = sample(step.logits, sampling, random);
+      next = chooseToken(step.logits, ids, sampling, random);
     }
     disposeAll(past);
     timings.totalMs = now() - t0;

@@ -6,6 +6,7 @@ import { createSessions, releaseSessions, type ModelGraphs, type Sessions } from
 import { decoderIoFromManifest } from './decoder-io';
 import { GenerationEngine } from './generate';
 import { checkPackageSessions } from './load-checks';
+import { TRANSFORMERS_DEFAULTS, type SamplingSettings } from './sampling';
 import { TextCodec } from './text';
 
 /** What a loaded model says of itself (the trace's `modelInfo`, and the model panel). */
@@ -24,6 +25,9 @@ export interface LoadedModelInfo {
   /** The vision input size, when fixed. */
   imageSize: { width: number; height: number } | null;
   maxNewTokens: number;
+  /** How the model decodes unless the user changes it, and where that comes from. */
+  sampling: SamplingSettings;
+  samplingFrom: 'generation_config.json' | 'config.json' | 'defaults';
   description?: string;
 }
 
@@ -84,6 +88,8 @@ export async function loadModel(
       yesIds: yes,
       noIds: no,
       maxNewTokens: m.generation.maxNewTokens,
+      // A package says nothing of sampling: greedy, no penalty (the demo's runs are reproducible).
+      sampling: TRANSFORMERS_DEFAULTS,
       question: m.prompt.question,
       maxPositions: m.decoder.maxPositions,
     },
@@ -101,6 +107,8 @@ export async function loadModel(
       question: m.prompt.question,
       imageSize: { width: m.image.width, height: m.image.height },
       maxNewTokens: m.generation.maxNewTokens,
+      sampling: { ...TRANSFORMERS_DEFAULTS },
+      samplingFrom: 'defaults',
       description: m.description,
     },
     engine,

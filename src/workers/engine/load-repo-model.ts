@@ -17,6 +17,7 @@ import { decoderIoFromGraph } from './decoder-io';
 import { GenerationEngine } from './generate';
 import { yesNoIds, type LoadedModel } from './load-model';
 import { HfTokenText } from './hf-token-text';
+import { samplingFromConfig } from './sampling';
 
 /**
  * A Hugging Face ONNX repo (issue 10): plan (configs, dtypes, sizes) →
@@ -133,6 +134,8 @@ export async function loadRepoModel(
   const text = new HfTokenText(tokenizer);
   const { yes, no } = yesNoIds(tokenizer.get_vocab(true));
   const name = repoName(source.where);
+  // Decoded as transformers would with the repo's generation_config.json (its defaults where a field is unset).
+  const sampling = samplingFromConfig(repo.config.generation);
   const engine = new GenerationEngine(
     sessions.ort,
     sessions,
@@ -143,6 +146,7 @@ export async function loadRepoModel(
       yesIds: yes,
       noIds: no,
       maxNewTokens: DEFAULT_MAX_NEW_TOKENS,
+      sampling,
       question: DEFAULT_QUESTION,
       maxPositions: adapter.maxPositions,
     },
@@ -161,6 +165,8 @@ export async function loadRepoModel(
       question: DEFAULT_QUESTION,
       imageSize: null,
       maxNewTokens: DEFAULT_MAX_NEW_TOKENS,
+      sampling: { ...sampling },
+      samplingFrom: repo.config.generation.samplingFrom,
     },
     engine,
     backend: sessions.backend,

@@ -54,8 +54,12 @@ export interface GenerationSettings {
   temperature: number | null;
   topK: number | null;
   topP: number | null;
+  /** Applied by transformers whether it samples or not; 1 (or null) is none. */
+  repetitionPenalty: number | null;
   /** Where eosTokenIds came from. */
   from: 'generation_config.json' | 'config.json' | null;
+  /** Where do_sample, temperature, top_k, top_p and repetition_penalty were read. */
+  samplingFrom: 'generation_config.json' | 'config.json';
 }
 
 export interface RepoConfig {
@@ -222,15 +226,25 @@ function generation(gen: JsonObject | null, config: JsonObject, textConfig: Json
   const topK = optNumber(src.top_k, file, 'top_k');
   if (topK !== null && (!Number.isInteger(topK) || topK < 0))
     throw new HubError(file, 'top_k: expected a whole number ≥ 0');
+  const temperature = optNumber(src.temperature, file, 'temperature');
+  if (temperature !== null && temperature < 0) throw new HubError(file, 'temperature: expected a number ≥ 0');
+  const topP = optNumber(src.top_p, file, 'top_p');
+  if (topP !== null && !(topP >= 0 && topP <= 1))
+    throw new HubError(file, 'top_p: expected a number from 0 to 1');
+  const repetitionPenalty = optNumber(src.repetition_penalty, file, 'repetition_penalty');
+  if (repetitionPenalty !== null && !(repetitionPenalty > 0))
+    throw new HubError(file, 'repetition_penalty: expected a number above 0');
   return {
     eosTokenIds: [...new Set(eos)],
     bosTokenId: one('bos_token_id'),
     padTokenId: one('pad_token_id'),
     doSample: typeof doSample === 'boolean' ? doSample : null,
-    temperature: optNumber(src.temperature, file, 'temperature'),
+    temperature,
     topK,
-    topP: optNumber(src.top_p, file, 'top_p'),
+    topP,
+    repetitionPenalty,
     from,
+    samplingFrom: file,
   };
 }
 
