@@ -1,25 +1,115 @@
 import { findAttention, readGraph, UnpatchableError } from '../workers/onnx';
 import { HubError, messageOf } from '../workers/hub/hub-error';
-import { parseDtypeRequest, type Component } from '../workers/hub/dtypes';
+import { parseDtypeRequest, type Component, type Device } from '../workers/hub/dtypes';
+import { maxImageTokens, TYPICAL_WEBGPU_BUFFER, type MemoryPlan } from '../workers/hub/memory-plan';
 import { planRepo } from '../workers/hub/plan';
+import { UsageError } from './args';
 import { finiteJson } from './finite-json';
 import { NodeFolderSource } from './node-repo-source';
 
+/** The device flags of inspect-model: `--backend webgpu|wasm`, `--max-buffer BYTES`, `--memory BYTES`. */
+export interface DeviceFlags {
+  backend?: string;
+  'max-buffer'?: string;
+  memory?: string;
+}
+
+const UNITS: Record<string, number> = {
+  '': 1,
+  B: 1,
+  kB: 1e3,
+  KB: 1e3,
+  MB: 1e6,
+  GB: 1e9,
+  TB: 1e12,
+  KiB: 2 ** 10,
+  MiB: 2 ** 20,
+  GiB: 2 ** 30,
+  TiB: 2 ** 40,
+};
+
+/** "2147483648", "2GiB", "3.5 GB": a byte count from 1 to 2^53, or a UsageError naming the flag. */
+export function parseBytes(flag: string, raw: string): number {
+  const m = /^(\d+(?:\.\d+)?)\s*([A-Za-z]*)$/.exec(raw.trim());
+  const unit = m ? UNITS[m[2]] : undefined;
+  const n = m && unit !== undefined && Object.hasOwn(UNITS, m[2]) ? Math.floor(Number(m[1]) * unit) : NaN;
+  if (!Number.isSafeInteger(n) || n < 1)
+    throw new UsageError(
+      `${flag} ${raw}: expected a number of bytes from 1 to 2^53 (a plain number, or with kB, MB, GB, KiB, MiB, GiB)`,
+    );
+  return n;
+}
+
+/** The device a plan is held against, from the flags (wasm by default, as `real run` runs). */
+export function deviceFromFlags(flags: DeviceFlags): Device {
+  const backend = flags.backend ?? 'wasm';
+  if (backend !== 'wasm' && backend !== 'webgpu')
+    throw new UsageError(`--backend ${backend}: expected webgpu or wasm`);
+  const memory = flags.memory === undefined ? undefined : parseBytes('--memory', flags.memory);
+  const limits = memory === undefined ? {} : { memory, memoryFrom: '--memory' };
+  if (backend === 'wasm') {
+    if (flags['max-buffer'] !== undefined)
+      throw new UsageError('--max-buffer applies to --backend webgpu (wasm has one heap, see --memory)');
+    return { backend, limits };
+  }
+  const given = flags['max-buffer'];
+  const buffer = given === undefined ? TYPICAL_WEBGPU_BUFFER : parseBytes('--max-buffer', given);
+  return {
+    backend,
+    shaderF16: true,
+    limits: {
+      ...limits,
+      maxBufferSize: buffer,
+      maxStorageBufferBindingSize: buffer,
+      bufferFrom: given === undefined ? 'a typical adapter; --max-buffer sets it' : '--max-buffer',
+    },
+  };
+}
+
+/** The plan as inspect-model prints it. */
+function planJson(plan: MemoryPlan) {
+  return {
+    backend: plan.backend,
+    dtypes: { decoder: plan.dtypes.decoder, vision: plan.dtypes.vision, embed: plan.dtypes.embed },
+    bytes: plan.bytes,
+    largestTensor: plan.largestTensor,
+    fits: plan.fits,
+    ...(plan.why !== undefined && { why: plan.why }),
+    limits: plan.limits,
+    largestBuffer: plan.largestBuffer,
+    imageTokens: plan.imageTokens,
+    maxImageTokens: maxImageTokens(plan),
+    textTokens: plan.textTokens,
+    maxNewTokens: plan.maxNewTokens,
+    positions: plan.positions,
+    estimated: plan.estimated,
+    moved: plan.moved,
+    options: { decoder: plan.options.decoder, vision: plan.options.vision, embed: plan.options.embed },
+  };
+}
+
 /**
- * `real inspect-model DIR [--dtype D]`: whether a Hugging Face ONNX repo in
- * a folder will load, before its weights are downloaded. It reads the
- * small files and the graphs only (weights may be absent), plans the load
- * as the CLI would run it (wasm, transformers.js's dtypes or --dtype), and
+ * `real inspect-model DIR [--dtype D] [--backend webgpu|wasm] [--max-buffer
+ * BYTES] [--memory BYTES]`: whether a Hugging Face ONNX repo in a folder
+ * will load, before its weights are downloaded. It reads the small files
+ * and the graphs only (weights may be absent), plans the load and the
+ * memory a run needs on the device (wasm by default, as the CLI runs it;
+ * `plan`: memory-plan.ts; a --dtype that cannot fit exits 2), and
  * finds the decoder's attention layers as the patcher would. The JSON lists
  * absent files in `missing` (a folder of graphs without weights is fine);
  * anything that makes the repo unusable (no config.json, an unknown
  * model_type, a missing graph, a truncated data file or piece, an
  * unpatchable decoder) is a thrown one-line error, which exits 2.
  */
-export async function inspectModelCommand(dir: string, dtype: string | undefined): Promise<string> {
+export async function inspectModelCommand(
+  dir: string,
+  dtype: string | undefined,
+  flags: DeviceFlags = {},
+): Promise<string> {
+  const device = deviceFromFlags(flags);
   const source = new NodeFolderSource(dir);
   const plan = await planRepo(source, {
-    device: { backend: 'wasm' },
+    device,
     dtype: dtype === undefined ? undefined : parseDtypeRequest(dtype),
     requireComplete: false,
   });
@@ -39,6 +129,7 @@ export async function inspectModelCommand(dir: string, dtype: string | undefined
     return {
       dtype: cp.dtype,
       dtypeFrom: cp.dtypeFrom,
+      ...(cp.movedBecause && { movedBecause: cp.movedBecause }),
       graph: cp.graph.path,
       externalData: cp.data.map((d) => ({
         location: d.location,
@@ -72,6 +163,7 @@ export async function inspectModelCommand(dir: string, dtype: string | undefined
       },
       files,
       totalBytes: plan.totalBytes,
+      plan: planJson(plan.memory),
       missing: plan.missing,
       complete: plan.missing.length === 0,
       attention: {

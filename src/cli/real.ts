@@ -25,7 +25,7 @@ const USAGE = `usage:
   real run IMAGE --model DIR [--dtype D] [--tier 1|2|3|none] [--out TRACE.json] [GENERATION]
   real eval DIR --model DIR [--traces OUTDIR] [GENERATION] [--alpha A] [--beta B] [--k K] [--layers FROM:TO]
   real eval-traces DIR [--alpha A] [--beta B] [--k K] [--layers FROM:TO]
-  real inspect-model DIR [--dtype D | --dtype decoder=D,vision=D,embed=D]
+  real inspect-model DIR [--dtype D | --dtype decoder=D,vision=D,embed=D] [--backend webgpu|wasm] [--max-buffer BYTES] [--memory BYTES]
   real prepare IMAGE --model DIR [--question TEXT] [--tier 1|2|3|none]   (what the model will see; no ONNX loaded)
 GENERATION: [--question TEXT] [--max-tokens N] [--greedy] [--temperature T] [--top-k K] [--top-p P] [--repetition-penalty R] [--seed S]
   (by default as the model's generation_config.json says; --greedy keeps its repetition penalty)`;
@@ -71,6 +71,9 @@ export async function main(argv: string[]): Promise<number> {
           tier: { type: 'string' },
           float16: { type: 'boolean' },
           float32: { type: 'boolean' },
+          backend: { type: 'string' },
+          'max-buffer': { type: 'string' },
+          memory: { type: 'string' },
         },
         allowPositionals: true,
         strict: true,
@@ -125,7 +128,7 @@ export async function main(argv: string[]): Promise<number> {
         );
         return 0;
       case 'inspect-model':
-        process.stdout.write(`${await inspectModelCommand(target, parsed.values.dtype)}\n`);
+        process.stdout.write(`${await inspectModelCommand(target, parsed.values.dtype, parsed.values)}\n`);
         return 0;
       case 'eval-traces': {
         const { json, table } = evalTracesCommand(target, settings);

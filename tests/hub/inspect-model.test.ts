@@ -114,7 +114,10 @@ describe.skipIf(!have)('real inspect-model on the specimens', () => {
         join(dir, 'config.json'),
         JSON.stringify({ model_type: 'gemma3', text_config: { num_hidden_layers: 34 } }),
       );
-      const out = JSON.parse(await inspectModelCommand(dir, dtype));
+      // WebGPU with a buffer limit above every tensor and no memory limit: any dtype fits.
+      const out = JSON.parse(
+        await inspectModelCommand(dir, dtype, { backend: 'webgpu', 'max-buffer': '16GiB' }),
+      );
       expect(out.family).toBe('gemma3');
       expect(out.dtypes).toEqual({ vision: dtype, embed: dtype, decoder: dtype });
       expect(out.attention.layers).toEqual(Array.from({ length: 34 }, (_, i) => i));
@@ -127,6 +130,125 @@ describe.skipIf(!have)('real inspect-model on the specimens', () => {
         ]);
     },
   );
+
+  /** The Gemma-3 specimen with the config.json its source lacks (made here, in a temporary copy). */
+  const gemma = () => {
+    const dir = copy(GEMMA);
+    writeFileSync(
+      join(dir, 'config.json'),
+      JSON.stringify({ model_type: 'gemma3', text_config: { num_hidden_layers: 34 } }),
+    );
+    return dir;
+  };
+  const GiB = 2 ** 30;
+
+  it('plans Gemma-3-4B on WebGPU within a 2 GiB buffer limit: no fp32 embeddings or decoder', () => {
+    const r = real('inspect-model', gemma(), '--backend', 'webgpu', '--max-buffer', String(2 * GiB));
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    const { plan, dtypes, components } = JSON.parse(r.stdout);
+    expect(plan.fits).toBe(true);
+    expect(plan.why).toBeUndefined();
+    // fp32's embed_tokens and lm_head are single 2.69 GB tensors; fp16 halves them; the vision encoder stays fp32.
+    expect(plan.dtypes).toEqual({ decoder: 'fp16', vision: 'fp32', embed: 'fp16' });
+    expect(dtypes).toEqual({ vision: 'fp32', embed: 'fp16', decoder: 'fp16' });
+    expect(components.embed.dtypeFrom).toBe('plan');
+    expect(components.embed.movedBecause).toBe(
+      'fp32 does not fit: its largest tensor, model.embed_tokens.weight, has 2.69 GB; the device allows 2 GiB per buffer (--max-buffer)',
+    );
+    expect(plan.largestTensor).toEqual({
+      component: 'embed',
+      name: 'model.embed_tokens.weight',
+      bytes: 1_342_504_960,
+    });
+    expect(plan.largestTensor.bytes).toBeLessThanOrEqual(2 * GiB);
+    expect(plan.largestBuffer.bytes).toBeLessThanOrEqual(2 * GiB);
+    // Each component: its graph plus the external data its tensors read.
+    expect(plan.bytes.vision).toBe(1_679_486_716);
+    expect(plan.bytes.embed).toBe(1_342_505_598);
+    expect(plan.bytes.decoder).toBe(7_895_980_468);
+    // 34 layers × key and value × 4 KV heads × 256 × float16, per position.
+    expect(plan.bytes.kvCache).toBe(34 * 2 * 4 * 256 * 2 * plan.positions);
+    expect(plan.bytes.total).toBe(
+      plan.bytes.vision + plan.bytes.embed + plan.bytes.decoder + 2 * plan.bytes.kvCache + plan.bytes.prefill,
+    );
+    expect(plan.imageTokens).toBe(256);
+    expect(plan.maxImageTokens).toBe(512);
+    const embed = plan.options.embed.map((o: { dtype: string; fits: boolean }) => [o.dtype, o.fits]);
+    expect(embed).toEqual([
+      ['fp32', false],
+      ['fp16', true],
+      ['quantized', true],
+      ['q4', true],
+      ['q4f16', true],
+    ]);
+    // With 8 GiB in all, the decoder goes down to 4-bit.
+    const tight = real(
+      'inspect-model',
+      gemma(),
+      '--backend',
+      'webgpu',
+      '--max-buffer',
+      '2GiB',
+      '--memory',
+      '8GiB',
+    );
+    const p8 = JSON.parse(tight.stdout).plan;
+    expect(p8.fits).toBe(true);
+    expect(p8.bytes.total).toBeLessThanOrEqual(8 * GiB);
+    expect(p8.dtypes).toEqual({ decoder: 'q4', vision: 'fp32', embed: 'fp16' });
+  });
+
+  it('exits 2 with one line on a forced fp32 embed_tokens past a 2 GiB buffer limit', () => {
+    const r = real(
+      'inspect-model',
+      gemma(),
+      '--backend',
+      'webgpu',
+      '--max-buffer',
+      '2GiB',
+      '--dtype',
+      'embed=fp32',
+    );
+    expect(r.status).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toBe(
+      'real: onnx/embed_tokens.onnx: embeddings fp32 (the dtype asked for) cannot run here: its largest tensor, model.embed_tokens.weight, has 2.69 GB; the device allows 2 GiB per buffer (--max-buffer); embeddings dtypes that would fit: fp16, quantized, q4, q4f16\n',
+    );
+    const flags = real('inspect-model', gemma(), '--backend', 'webgpu', '--max-buffer', 'lots');
+    expect(flags.status).toBe(2);
+    expect(flags.stderr).toMatch(/^real: --max-buffer lots: expected a number of bytes/);
+  });
+
+  it("plans Qwen3.5 on wasm's 4 GiB heap and caps its image tokens on WebGPU by the vision encoder's attention", async () => {
+    const wasm = JSON.parse(await inspectModelCommand(QWEN, undefined)).plan;
+    expect(wasm.fits).toBe(true);
+    expect(wasm.dtypes).toEqual({ decoder: 'quantized', vision: 'quantized', embed: 'quantized' });
+    expect(wasm.limits).toMatchObject({ memory: 4 * GiB, memoryFrom: "wasm's 32-bit heap" });
+    // 420 × 420 at 16-px patches merged 2 × 2: a 13 × 13 grid.
+    expect(wasm.imageTokens).toBe(169);
+    // The state as the specimen's own description lists the decoder's past_* inputs (fp32): the fixed
+    // conv and recurrent states of the 18 linear layers, and per position the keys and values of the 6 others.
+    const spec = JSON.parse(readFileSync(join(QWEN, 'graphs.json'), 'utf8'));
+    const past = spec.graphs
+      .find((g: { file: string }) => g.file === QWEN_DECODER)
+      .inputs.filter((i: { name: string }) => i.name.startsWith('past'));
+    let fixed = 0;
+    let perPosition = 0;
+    for (const i of past as { dtype: string; shape: (number | string)[] }[]) {
+      expect(i.dtype).toBe('FLOAT');
+      const n = 4 * i.shape.reduce<number>((a, d) => a * (typeof d === 'number' ? d : 1), 1);
+      if (i.shape.includes('past_sequence_length')) perPosition += n;
+      else fixed += n;
+    }
+    expect(perPosition).toBe(6 * 2 * 2 * 256 * 4);
+    expect(wasm.bytes.kvCache).toBe(fixed + perPosition * wasm.positions);
+    const gpu = JSON.parse(
+      await inspectModelCommand(QWEN, undefined, { backend: 'webgpu', 'max-buffer': String(2 * GiB) }),
+    ).plan;
+    // 12 heads × (4 n patches)² × 4 bytes ≤ 2 GiB.
+    expect(gpu.maxImageTokens).toBe(Math.floor(Math.sqrt((2 * GiB) / (12 * 16 * 4))));
+  });
 
   it('counts data pieces that are all there, and exits 2 on a short one', async () => {
     const dir = copy(QWEN);

@@ -26,12 +26,30 @@ function folder(files: Record<string, Uint8Array>): NodeFolderSource {
 const repo = (o: TinyRepoOptions = {}) => folder(tinyRepo(o));
 
 describe('dtypes', () => {
-  it("follow transformers.js's defaults", () => {
-    expect(defaultDtypes('decoder', WASM)[0]).toBe('quantized');
-    expect(defaultDtypes('vision', WASM)[0]).toBe('quantized');
-    expect(defaultDtypes('decoder', GPU_F16)[0]).toBe('q4f16');
-    expect(defaultDtypes('decoder', GPU)[0]).toBe('q4');
-    expect(defaultDtypes('embed', GPU)[0]).toBe('fp32');
+  it("start from transformers.js's defaults (q8 on wasm, fp32 on WebGPU for every component), then least lossy", () => {
+    for (const c of ['vision', 'embed', 'decoder'] as const) {
+      expect(defaultDtypes(c, WASM)).toEqual([
+        'quantized',
+        'fp32',
+        'int8',
+        'uint8',
+        'q4',
+        'bnb4',
+        'fp16',
+        'q4f16',
+      ]);
+      expect(defaultDtypes(c, GPU_F16)).toEqual([
+        'fp32',
+        'fp16',
+        'quantized',
+        'int8',
+        'uint8',
+        'q4',
+        'q4f16',
+        'bnb4',
+      ]);
+      expect(defaultDtypes(c, GPU)).toEqual(['fp32', 'quantized', 'int8', 'uint8', 'q4', 'bnb4']);
+    }
     // Without shader-f16 no fallback is an f16 graph.
     for (const c of ['vision', 'embed', 'decoder'] as const)
       expect(defaultDtypes(c, GPU).filter((d) => d === 'fp16' || d === 'q4f16')).toEqual([]);
@@ -50,7 +68,7 @@ describe('dtypes', () => {
     expect(() => parseDtypeRequest('constructor=q4')).toThrow(/components vision, embed, decoder/);
   });
 
-  it("take config.json's dtype per file stem, device_config first", () => {
+  it("take config.json's dtype per file stem, a device_config dtype replacing it whole (as transformers.js merges)", () => {
     const c = parseRepoConfig({
       'config.json': JSON.stringify({
         model_type: 'smolvlm',
@@ -62,7 +80,9 @@ describe('dtypes', () => {
     });
     expect(configDtype(c.transformersJs, 'decoder', WASM)).toBe('q4');
     expect(configDtype(c.transformersJs, 'decoder', GPU_F16)).toBe('q4f16');
-    expect(configDtype(c.transformersJs, 'embed', GPU_F16)).toBe('fp32');
+    // transformers.js spreads device_config.webgpu over the config: its dtype object has no embed_tokens.
+    expect(configDtype(c.transformersJs, 'embed', GPU_F16)).toBeNull();
+    expect(configDtype(c.transformersJs, 'embed', WASM)).toBe('fp32');
     expect(configDtype(c.transformersJs, 'vision', WASM)).toBeNull();
   });
 });
@@ -75,14 +95,14 @@ describe('planRepo', () => {
       embed: 'quantized',
       decoder: 'quantized',
     });
-    // No fp32 graphs in this repo: WebGPU's fp32 encoders fall back (fp16 with shader-f16, q4 without).
+    // No fp32 graphs in this repo: WebGPU's fp32 falls back to the least lossy there is (fp16 with shader-f16, 8-bit without).
     expect((await planRepo(src, { device: GPU_F16 })).dtypes).toEqual({
       vision: 'fp16',
       embed: 'fp16',
-      decoder: 'q4f16',
+      decoder: 'fp16',
     });
     const plain = await planRepo(src, { device: GPU });
-    expect(plain.dtypes).toEqual({ vision: 'q4', embed: 'q4', decoder: 'q4' });
+    expect(plain.dtypes).toEqual({ vision: 'quantized', embed: 'quantized', decoder: 'quantized' });
     expect(plain.components.decoder.dtypeFrom).toBe('default');
   });
 

@@ -39,6 +39,22 @@ export interface Device {
   backend: 'wasm' | 'webgpu';
   /** WebGPU adapter has `shader-f16` (ignored on wasm). */
   shaderF16?: boolean;
+  /** What the device allows (memory-plan.ts); absent values are unknown, the backend's own bounds apply. */
+  limits?: DeviceLimits;
+}
+
+/** Limits of the device a plan is held against; every field in bytes, absent when unknown. */
+export interface DeviceLimits {
+  /** WebGPU: the adapter's `maxBufferSize`. */
+  maxBufferSize?: number;
+  /** WebGPU: the adapter's `maxStorageBufferBindingSize` (every weight is bound as a storage buffer). */
+  maxStorageBufferBindingSize?: number;
+  /** Memory for the whole run: `navigator.deviceMemory` (GiB, as bytes) or the CLI's `--memory`. */
+  memory?: number;
+  /** Where `memory` came from, for messages ("navigator.deviceMemory", "--memory"). */
+  memoryFrom?: string;
+  /** Where the buffer limits came from, for messages (default: the adapter limit's name). */
+  bufferFrom?: string;
 }
 
 /** The user's choice: one dtype for every component, or some components each ('auto': the default). */
@@ -102,19 +118,47 @@ export function graphPath(c: Component, d: Dtype): string {
 }
 
 /**
- * The dtypes to try, in order, when neither the user nor config.json names
- * one. The first is transformers.js's default: on wasm "q8" (`_quantized`)
- * for every component; on WebGPU the decoder in q4f16 where the adapter has
- * `shader-f16` and q4 where it lacks it, the encoders in fp32. The rest are
- * what a repo that lacks that variant falls back to (the f16 ones never
- * without `shader-f16`).
+ * Least lossy first: full precision, half precision, 8-bit weights, then
+ * 4-bit weights with fp32 activations before 4-bit with fp16 activations.
+ * The memory plan (memory-plan.ts) moves a component down this list only
+ * as far as it must to fit the device.
  */
-export function defaultDtypes(c: Component, device: Device): Dtype[] {
-  let order: Dtype[];
+export const LEAST_LOSSY: readonly Dtype[] = [
+  'fp32',
+  'fp16',
+  'quantized',
+  'int8',
+  'uint8',
+  'q4',
+  'q4f16',
+  'bnb4',
+];
+
+/**
+ * transformers.js's own default when neither the caller nor config.json
+ * names a dtype (4.3: `utils/dtypes.js`, DEFAULT_DEVICE_DTYPE_MAPPING): "q8"
+ * (`_quantized`) on wasm, fp32 on every other device, WebGPU included, for
+ * every component alike (it has no per-component defaults).
+ */
+export function transformersJsDefault(device: Device): Dtype {
+  return device.backend === 'wasm' ? 'quantized' : 'fp32';
+}
+
+/**
+ * The dtypes to try for a component, in order of preference, when neither
+ * the user nor config.json names one: transformers.js's default first, then
+ * the rest least lossy first. On wasm the float16 graphs come last (the CPU
+ * backend lacks float16 kernels for many ops, and they are no smaller than
+ * 8-bit ones); on WebGPU without `shader-f16` they are left out.
+ */
+export function defaultDtypes(_c: Component, device: Device): Dtype[] {
+  const first = transformersJsDefault(device);
+  let order = [first, ...LEAST_LOSSY.filter((d) => d !== first)];
   if (device.backend === 'wasm')
-    order = ['quantized', 'q4', 'fp32', 'int8', 'uint8', 'bnb4', 'fp16', 'q4f16'];
-  else if (c === 'decoder') order = ['q4f16', 'q4', 'fp16', 'fp32', 'quantized', 'int8', 'uint8', 'bnb4'];
-  else order = ['fp32', 'fp16', 'q4f16', 'q4', 'quantized', 'int8', 'uint8', 'bnb4'];
+    order = [
+      ...order.filter((d) => !NEEDS_SHADER_F16.has(d)),
+      ...order.filter((d) => NEEDS_SHADER_F16.has(d)),
+    ];
   return order.filter((d) => f16Ok(d, device));
 }
 

@@ -23,12 +23,25 @@ export {
   parseDtype,
   parseDtypeRequest,
   defaultDtypes,
+  transformersJsDefault,
+  LEAST_LOSSY,
   graphPath,
   type Component,
   type Device,
   type Dtype,
   type DtypeRequest,
+  type DeviceLimits,
 } from './dtypes';
+export {
+  maxImageTokens,
+  imageTokensFit,
+  planMemory,
+  planText,
+  runCost,
+  WASM_HEAP_BYTES,
+  type MemoryPlan,
+  type PlanLimits,
+} from './memory-plan';
 export { externalDataNames, parsePieceManifest, PIECE_MANIFEST } from './layout';
 export { repoPath, repoUrl } from './repo-path';
 export { MAX_FILE_BYTES, type RepoSource, type ReadOptions, type ReadProgress } from './source';

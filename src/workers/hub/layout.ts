@@ -33,7 +33,8 @@ function countOf(v: ExternalDataFormat, fullName: string, stem: string): number 
 
 /**
  * How many data files config.json says a graph has (null: it does not say),
- * with the device's own `device_config` first, as transformers.js reads it.
+ * as transformers.js reads it: the device's own `device_config` entry, when
+ * it has `use_external_data_format`, replaces the top-level one whole.
  */
 export function configDataFileCount(
   t: TransformersJsConfig,
@@ -41,12 +42,10 @@ export function configDataFileCount(
   fullName: string,
   stem: string,
 ): number | null {
-  for (const v of [t.deviceConfig[device.backend]?.useExternalDataFormat, t.useExternalDataFormat]) {
-    if (v === undefined || v === null) continue;
-    const n = countOf(v, fullName, stem);
-    if (n !== null) return n;
-  }
-  return null;
+  const own = t.deviceConfig[device.backend]?.useExternalDataFormat;
+  const v = own !== undefined && own !== null ? own : t.useExternalDataFormat;
+  if (v === undefined || v === null) return null;
+  return countOf(v, fullName, stem);
 }
 
 /** onnx/manifest.json: data file path → its pieces' paths, in order (all repo-relative). */

@@ -1,8 +1,10 @@
 /**
- * Planning a load: which files, in which dtype, of what size, before
- * anything big is downloaded. The small files (configs, templates, the
- * piece manifest) and graphs up to `graphReadLimit` are read; everything
- * else is only sized (HEAD, stat, File.size).
+ * Planning a load: which files, in which dtype, of what size, and what a
+ * run needs on the device (memory-plan.ts), before anything big is
+ * downloaded. The small files (configs, templates, the piece manifest) and
+ * the graphs are read (every dtype's graph up to FACTS_READ_LIMIT, the
+ * chosen ones up to `graphReadLimit`); everything else is only sized (HEAD,
+ * stat, File.size).
  */
 import {
   CONFIG_FILES,
@@ -27,7 +29,9 @@ import {
   type Dtype,
   type DtypeRequest,
 } from './dtypes';
-import { graphExternalData, type ExternalDataReader } from './graph-facts';
+import { estimatedFacts, graphFacts, type GraphFacts } from './graph-facts';
+import { planMemory, type MemoryPlan, type PlanOption } from './memory-plan';
+import { configHeads, visionGeometry } from './model-shape';
 import { HubError, messageOf, wrapAs } from './hub-error';
 import {
   MAX_DATA_FILES,
@@ -44,6 +48,8 @@ const MiB = 2 ** 20;
 /** Caps on the small files: far above real ones (tokenizer.json of Gemma 3 is 33 MB). */
 const SMALL_FILE_CAP = 16 * MiB;
 export const TOKENIZER_CAP = 256 * MiB;
+/** Every dtype's graph up to this size is read for the memory plan (graph-only exports are ~1 MB). */
+export const FACTS_READ_LIMIT = 16 * MiB;
 
 export interface PlanOptions {
   device: Device;
@@ -56,8 +62,10 @@ export interface PlanOptions {
    * HubError. false (inspect-model): such files are listed in `missing`.
    */
   requireComplete?: boolean;
-  /** How a graph's external data is read (default: P1's graph reader). */
-  externalData?: ExternalDataReader;
+  /** Image tokens to plan the run for (default: the paper's 420 × 420 sizing, model-shape.ts). */
+  imageTokens?: number;
+  /** The token budget to plan for (default PLAN_NEW_TOKENS). */
+  maxNewTokens?: number;
 }
 
 export type FileRole = 'config' | 'tokenizer' | 'manifest' | 'graph' | 'data' | 'piece';
@@ -88,7 +96,9 @@ export interface DataPlan {
 export interface ComponentPlan {
   component: Component;
   dtype: Dtype;
-  dtypeFrom: 'user' | 'config' | 'default';
+  /** 'plan': the first choice did not fit the device (see movedBecause). */
+  dtypeFrom: 'user' | 'config' | 'default' | 'plan';
+  movedBecause?: string;
   graph: { path: string; bytes: number };
   data: DataPlan[];
   /** Data files named by the graph itself (true), or by config.json's count / the naming convention. */
@@ -109,6 +119,8 @@ export interface RepoPlan {
   totalBytes: number;
   /** Of those, the bytes still to download (0 for a folder; HTTP files not in the cache). */
   toDownload: number;
+  /** What a run needs on the device, and whether it fits (memory-plan.ts). */
+  memory: MemoryPlan;
   /** Files the load needs and the repo lacks (always empty with requireComplete). */
   missing: string[];
   /** Graph bytes read while planning, reused by loadRepo. */
@@ -118,14 +130,19 @@ export interface RepoPlan {
   completed: Set<string>;
 }
 
-/** config.json's dtype for a component on this device (`device_config` first), or null. */
+/**
+ * config.json's dtype for a component on this device, as transformers.js
+ * reads it (models/session.js): `device_config[device]` is merged over
+ * `transformers.js_config` key by key, so a device's `dtype` replaces the
+ * top-level one whole; a per-file object that lacks the component names
+ * none (transformers.js then takes its device default).
+ */
 export function configDtype(t: TransformersJsConfig, c: Component, device: Device): Dtype | null {
-  for (const v of [t.deviceConfig[device.backend]?.dtype, t.dtype]) {
-    if (!v) continue;
-    if (typeof v === 'string') return v;
-    if (Object.hasOwn(v, COMPONENT_FILE[c])) return v[COMPONENT_FILE[c]];
-  }
-  return null;
+  const dc = t.deviceConfig[device.backend];
+  const v = dc && dc.dtype !== undefined ? dc.dtype : t.dtype;
+  if (!v) return null;
+  if (typeof v === 'string') return v;
+  return Object.hasOwn(v, COMPONENT_FILE[c]) ? v[COMPONENT_FILE[c]] : null;
 }
 
 /** Files the load needs beside the graphs, which parseRepoConfig does not insist on. */
@@ -148,7 +165,6 @@ const MISSING_WHY: Record<string, string> = {
 export async function planRepo(source: RepoSource, options: PlanOptions): Promise<RepoPlan> {
   const { device, signal } = options;
   const requireComplete = options.requireComplete ?? true;
-  const readData = options.externalData ?? graphExternalData;
   const graphReadLimit = options.graphReadLimit ?? 64 * MiB;
   const size = async (path: string) => {
     try {
@@ -206,33 +222,105 @@ export async function planRepo(source: RepoSource, options: PlanOptions): Promis
   }
 
   const graphBytes = new Map<string, Uint8Array>();
+  const factsLimit = Math.min(graphReadLimit, FACTS_READ_LIMIT);
+  const readFacts = async (path: string, limit: number): Promise<GraphFacts> => {
+    const bytes = await read(path, limit);
+    graphBytes.set(path, bytes);
+    return graphFacts(bytes, path);
+  };
+  /** Data files of a graph too big to read now: config.json's count, else the conventional names that exist. */
+  const namedData = async (c: Component, gPath: string) => {
+    const fileName = gPath.slice(gPath.lastIndexOf('/') + 1);
+    let count = configDataFileCount(config.transformersJs, device, fileName, COMPONENT_FILE[c]);
+    const names = externalDataNames(fileName, MAX_DATA_FILES);
+    const sizes: (number | null)[] = [];
+    if (count === null) {
+      count = 0;
+      while (count < MAX_DATA_FILES) {
+        const n = await size(siblingPath(gPath, names[count], 'data file'));
+        if (n === null) break;
+        sizes.push(n);
+        count++;
+      }
+    }
+    for (let i = sizes.length; i < count; i++)
+      sizes.push(await size(siblingPath(gPath, names[i], 'data file')));
+    return names.slice(0, count).map((location, i) => ({ location, bytes: sizes[i] }));
+  };
+  const planOptions = {} as Record<Component, PlanOption[]>;
+  const forced: Partial<Record<Component, Dtype>> = {};
+  const firstFrom = {} as Record<Component, ComponentPlan['dtypeFrom']>;
+  const unread = new Map<string, { location: string; bytes: number | null }[]>();
+  for (const c of COMPONENTS) {
+    const found = await dtypeOptions(config, c, options, size);
+    firstFrom[c] = found.from;
+    if (found.from === 'user') forced[c] = found.order[0].dtype;
+    planOptions[c] = [];
+    for (const { dtype, bytes } of found.order) {
+      const path = graphPath(c, dtype);
+      let facts: GraphFacts;
+      if (bytes <= factsLimit) facts = await readFacts(path, factsLimit);
+      else {
+        const data = await namedData(c, path);
+        unread.set(path, data);
+        facts = estimatedFacts(
+          bytes,
+          data.map((d) => ({ location: d.location, bytes: d.bytes ?? 0 })),
+        );
+      }
+      planOptions[c].push({ dtype, path, facts });
+    }
+  }
+  const geometry = visionGeometry(config);
+  const memoryInput = {
+    device,
+    geometry,
+    configHeads: configHeads(config),
+    options: planOptions,
+    forced,
+    ...(options.imageTokens !== undefined && { imageTokens: options.imageTokens }),
+    ...(options.maxNewTokens !== undefined && { maxNewTokens: options.maxNewTokens }),
+  };
+  let memory = planMemory(memoryInput);
+  // A chosen graph too big to read for every dtype but within graphReadLimit is read now, and the plan made again.
+  for (let round = 0; round < COMPONENTS.length; round++) {
+    const toRead = COMPONENTS.map((c) => planOptions[c].find((o) => o.dtype === memory.dtypes[c])!).filter(
+      (o) => o.facts.estimated && o.facts.fileBytes <= graphReadLimit,
+    );
+    if (toRead.length === 0) break;
+    for (const o of toRead) {
+      o.facts = await readFacts(o.path, graphReadLimit);
+      unread.delete(o.path);
+    }
+    memory = planMemory(memoryInput);
+  }
+  if (!memory.fits && (requireComplete || (memory.whyComponent && forced[memory.whyComponent]))) {
+    const c = memory.whyComponent ?? 'decoder';
+    throw new HubError(graphPath(c, memory.dtypes[c]), memory.why!);
+  }
+  // Graph bytes of the dtypes not chosen are not kept.
+  for (const path of [...graphBytes.keys()])
+    if (!COMPONENTS.some((c) => graphPath(c, memory.dtypes[c]) === path)) graphBytes.delete(path);
+
   const components = {} as Record<Component, ComponentPlan>;
   for (const c of COMPONENTS) {
-    const { dtype, dtypeFrom, bytes: gBytes } = await chooseDtype(source, config, c, options, size);
-    const gPath = graphPath(c, dtype);
+    const dtype = memory.dtypes[c];
+    const option = planOptions[c].find((o) => o.dtype === dtype)!;
+    const gPath = option.path;
+    const gBytes = option.facts.fileBytes;
     files.push({ path: gPath, bytes: gBytes, role: 'graph', component: c, cached: false });
-    let extents: { location: string; bytes: number | null }[];
-    let fromGraph = false;
-    if (gBytes <= graphReadLimit) {
-      const bytes = await read(gPath, graphReadLimit);
-      graphBytes.set(gPath, bytes);
-      extents = readData(bytes, gPath);
-      fromGraph = true;
-    } else {
-      const fileName = gPath.slice(gPath.lastIndexOf('/') + 1);
-      let count = configDataFileCount(config.transformersJs, device, fileName, COMPONENT_FILE[c]);
-      if (count === null) {
-        // Neither the graph (too big to read now) nor config.json says: look for the conventional names.
-        count = 0;
-        const names = externalDataNames(fileName, MAX_DATA_FILES);
-        while (count < MAX_DATA_FILES && (await size(siblingPath(gPath, names[count], 'data file'))) !== null)
-          count++;
-      }
-      extents = externalDataNames(fileName, count).map((location) => ({ location, bytes: null }));
-    }
+    const fromGraph = !option.facts.estimated;
+    const extents: { location: string; bytes: number | null }[] = fromGraph
+      ? option.facts.external
+      : (unread.get(gPath) ?? []).map((d) => ({ location: d.location, bytes: null }));
     const data: DataPlan[] = [];
     for (const e of extents) {
       const d = await planData(gPath, e.location, e.bytes, pieceMap, size);
+      if (d.bytes !== null && d.bytes > memory.limits.maxFile)
+        throw new HubError(
+          d.path,
+          `has ${d.bytes} bytes${d.pieces ? ` in its ${d.pieces.length} pieces` : ''}, more than the ${memory.limits.maxFile} one buffer holds (${device.backend} backend); it cannot be loaded`,
+        );
       data.push(d);
       if (d.pieces)
         for (const p of d.pieces)
@@ -247,7 +335,8 @@ export async function planRepo(source: RepoSource, options: PlanOptions): Promis
     components[c] = {
       component: c,
       dtype,
-      dtypeFrom,
+      dtypeFrom: dtype === planOptions[c][0].dtype ? firstFrom[c] : 'plan',
+      ...(memory.moved[c] && { movedBecause: memory.moved[c] }),
       graph: { path: gPath, bytes: gBytes },
       data,
       dataFromGraph: fromGraph,
@@ -274,6 +363,7 @@ export async function planRepo(source: RepoSource, options: PlanOptions): Promis
       decoder: components.decoder.dtype,
     },
     components,
+    memory,
     files,
     totalBytes,
     toDownload,
@@ -284,43 +374,53 @@ export async function planRepo(source: RepoSource, options: PlanOptions): Promis
   };
 }
 
-async function chooseDtype(
-  source: RepoSource,
+/**
+ * The dtypes of a component to plan with, in order of preference, each
+ * with its graph's size: the one the user asked for or config.json names
+ * first (refused here when the repo lacks it or the GPU cannot run it),
+ * then transformers.js's default and the rest least lossy first (dtypes.ts).
+ */
+async function dtypeOptions(
   config: RepoConfig,
   c: Component,
   options: PlanOptions,
   size: (p: string) => Promise<number | null>,
-): Promise<{ dtype: Dtype; dtypeFrom: ComponentPlan['dtypeFrom']; bytes: number }> {
+): Promise<{ from: ComponentPlan['dtypeFrom']; order: { dtype: Dtype; bytes: number }[] }> {
+  const sizes = await Promise.all(DTYPES.map((d) => size(graphPath(c, d))));
+  const bytesOf = new Map<Dtype, number>();
+  DTYPES.forEach((d, i) => {
+    const n = sizes[i];
+    if (n !== null) bytesOf.set(d, n);
+  });
+  const have = DTYPES.filter((d) => bytesOf.has(d));
   const user = requested(options.dtype, c);
   const fromConfig = user ? null : configDtype(config.transformersJs, c, options.device);
   const asked = user ?? fromConfig;
-  const available = async () => {
-    const sizes = await Promise.all(DTYPES.map((d) => size(graphPath(c, d))));
-    return DTYPES.filter((_, i) => sizes[i] !== null);
-  };
   if (asked) {
     const path = graphPath(c, asked);
     const who = user ? 'the dtype asked for' : "config.json's transformers.js_config.dtype";
     if (!f16Ok(asked, options.device)) {
-      const work = (await available()).filter((d) => f16Ok(d, options.device));
+      const work = have.filter((d) => f16Ok(d, options.device));
       throw new HubError(
         path,
         `is ${asked} (${who}), which needs WebGPU's shader-f16, and this browser's GPU lacks it; dtypes that would work here: ${work.join(', ') || 'none in this repo'} (or the wasm backend)`,
       );
     }
-    const bytes = await size(path);
-    if (bytes === null)
+    if (!bytesOf.has(asked))
       throw new HubError(
         path,
-        `is not in the repo (${who} is ${asked}); it has ${COMPONENT_FILE[c]} in: ${(await available()).join(', ') || 'no dtype'}`,
+        `is not in the repo (${who} is ${asked}); it has ${COMPONENT_FILE[c]} in: ${have.join(', ') || 'no dtype'}`,
       );
-    return { dtype: asked, dtypeFrom: user ? 'user' : 'config', bytes };
   }
-  for (const d of defaultDtypes(c, options.device)) {
-    const bytes = await size(graphPath(c, d));
-    if (bytes !== null) return { dtype: d, dtypeFrom: 'default', bytes };
-  }
-  const have = await available();
+  const preference = [
+    ...(asked ? [asked] : []),
+    ...defaultDtypes(c, options.device).filter((d) => d !== asked),
+  ];
+  const order = preference
+    .filter((d) => bytesOf.has(d))
+    .map((dtype) => ({ dtype, bytes: bytesOf.get(dtype)! }));
+  // The user's dtype is kept (planRepo forces it); the rest are listed for "dtypes that would fit".
+  if (order.length) return { from: user ? 'user' : asked ? 'config' : 'default', order };
   throw new HubError(
     `onnx/${COMPONENT_FILE[c]}.onnx`,
     have.length
