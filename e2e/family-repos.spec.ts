@@ -78,3 +78,48 @@ for (const c of CASES) {
     }
   });
 }
+
+test('an Optimum If-merged decoder runs in the app (use_cache_branch fed), decoding as its generation_config.json says unless greedy is ticked', async ({
+  inspector,
+  page,
+}) => {
+  const dir = mkdtempSync(join(tmpdir(), 'fam-merged-'));
+  writeTinyRepo(dir, 'qwen2_vl', { ifMerged: true });
+  const { image, grid, cell } = plantedImage('qwen2_vl', 140, 112, 2, 3);
+  const png = new PNG({ width: image.width, height: image.height });
+  png.data = Buffer.from(image.data);
+  const pngPath = join(dir, 'planted.png');
+  writeFileSync(pngPath, PNG.sync.write(png));
+  const hub = await serveHub({ repos: { 'tiny/merged': dir } });
+  try {
+    await inspector.open('?autoload=0&bench');
+    await page.getByTestId('hub.repo').fill('tiny/merged');
+    await page.getByText('Hub and dtypes').click();
+    await page.getByTestId('hub.base').fill(hub.url);
+    await page.getByTestId('hub.check').click();
+    await page.getByTestId('hub.load').click();
+    await inspector.waitForModel(180_000);
+    // The panel says what the repo's generation_config.json asks for; greedy keeps its penalty.
+    await expect(page.getByTestId('generation.source')).toContainText(
+      'The model’s own (generation_config.json): sampling, temperature 0.1, top-k 1, top-p 0.001, repetition penalty 1.05',
+    );
+    await expect(page.getByTestId('generation.greedy')).not.toBeChecked();
+    await page.getByTestId('generation.greedy').check();
+    await expect(page.getByTestId('generation.source')).toContainText('Greedy, repetition penalty 1.05.');
+    await page.getByTestId('image.upload').setInputFiles(pngPath);
+    await inspector.waitForRun(240_000);
+    const got = (await page.evaluate(READ_TRACE)) as { best: number; grid: { rows: number; cols: number } };
+    expect(got.grid).toEqual({ rows: grid.rows, cols: grid.cols });
+    expect(got.best).toBe(cell);
+    const generation = await page.evaluate('window.__realStore.getState().run.trace.generation');
+    expect(generation).toMatchObject({
+      greedy: true,
+      repetitionPenalty: 1.05,
+      temperature: 0.1,
+      topK: 1,
+      seed: 0,
+    });
+  } finally {
+    await hub.close();
+  }
+});

@@ -6,6 +6,7 @@
  *   --answer yes|no|bright       the word inside <answer> … </answer> (default yes; bright: yes iff a bright cell)
  *   --dtypes quantized,int8,…    also write these file names, as copies of the fp32 graphs
  *   --template-in FILE           chat_template.jinja (default), chat_template.json or tokenizer_config.json
+ *   --decoder plain|if-merged    if-merged: Optimum's merged layout (If on a use_cache_branch input)
  *   --image PNG --size WxH --cell ROW,COL
  *                                also write a dark PNG with a bright square over that cell of the default view
  */
@@ -21,7 +22,7 @@ import {
   type TinyFamily,
 } from '../tests/onnx/tiny-repo';
 
-const USAGE = `usage: write-tiny-repo.ts FAMILY OUTDIR [--answer yes|no|bright] [--dtypes ${Object.keys(COPY_DTYPES).join(',')}] [--template-in chat_template.jinja|chat_template.json|tokenizer_config.json] [--image PNG --size WxH --cell ROW,COL]
+const USAGE = `usage: write-tiny-repo.ts FAMILY OUTDIR [--answer yes|no|bright] [--dtypes ${Object.keys(COPY_DTYPES).join(',')}] [--template-in chat_template.jinja|chat_template.json|tokenizer_config.json] [--decoder plain|if-merged] [--image PNG --size WxH --cell ROW,COL]
 families: ${TINY_FAMILIES.join(', ')}`;
 
 function fail(message: string): never {
@@ -39,7 +40,7 @@ for (let i = 0; i < argv.length; i++) {
   else fail(`${a} needs a value`);
 }
 for (const k of flags.keys())
-  if (!['answer', 'dtypes', 'template-in', 'image', 'size', 'cell'].includes(k))
+  if (!['answer', 'dtypes', 'template-in', 'decoder', 'image', 'size', 'cell'].includes(k))
     fail(`unknown option --${k}`);
 if (positional.length !== 2) fail('expected FAMILY and OUTDIR');
 const [family, out] = positional;
@@ -53,11 +54,14 @@ for (const d of dtypes)
 const templateIn = flags.get('template-in') ?? 'chat_template.jinja';
 if (!['chat_template.jinja', 'chat_template.json', 'tokenizer_config.json'].includes(templateIn))
   fail('--template-in is chat_template.jinja, chat_template.json or tokenizer_config.json');
+const decoder = flags.get('decoder') ?? 'plain';
+if (decoder !== 'plain' && decoder !== 'if-merged') fail('--decoder is plain or if-merged');
 
 const repo = writeTinyRepo(out, family as TinyFamily, {
   answer,
   dtypes: dtypes as CopyDtype[],
   templateIn: templateIn as TemplatePlace,
+  ifMerged: decoder === 'if-merged',
 });
 const report: Record<string, unknown> = {
   family: repo.family,

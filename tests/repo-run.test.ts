@@ -15,6 +15,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { meanAtPositions, parseTraceBytes, type AnyTrace } from '../src/real';
 import { writeTinyRepo, type TinyFamily } from './onnx/tiny-repo';
 import { plantedImage } from './onnx/tiny-repo-image';
+import { readGraph } from '../src/workers/onnx';
 
 function real(...args: string[]) {
   const r = spawnSync('npm', ['run', '--silent', 'real', '--', ...args], { encoding: 'utf8' });
@@ -50,24 +51,32 @@ const CASES: {
   row: number;
   col: number;
   layers: number[];
+  /** An Optimum-style merged decoder (If on use_cache_branch), which the engine feeds. */
+  ifMerged?: boolean;
 }[] = [
   { family: 'qwen2_vl', width: 224, height: 160, row: 1, col: 2, layers: [0, 1] },
   { family: 'qwen2_5_vl', width: 150, height: 260, row: 4, col: 1, layers: [0, 1] },
   { family: 'qwen3_5_hybrid', width: 320, height: 200, row: 5, col: 7, layers: [1] },
   { family: 'smolvlm', width: 300, height: 200, row: 9, col: 12, layers: [0, 1] },
   { family: 'gemma3', width: 200, height: 120, row: 13, col: 3, layers: [0, 1] },
+  { family: 'smolvlm', width: 200, height: 300, row: 13, col: 2, layers: [0, 1], ifMerged: true },
+  { family: 'qwen2_vl', width: 140, height: 112, row: 2, col: 3, layers: [0, 1], ifMerged: true },
 ];
 
 describe('real run on a Hugging Face repo', () => {
   for (const c of CASES) {
-    it(`${c.family}: writes a version-2 trace whose planted map lands on cell (${c.row}, ${c.col})`, () => {
-      const repo = join(root, c.family);
-      const tiny = writeTinyRepo(repo, c.family);
+    const what = `${c.family}${c.ifMerged ? ' (If-merged decoder)' : ''}`;
+    it(`${what}: writes a version-2 trace whose planted map lands on cell (${c.row}, ${c.col})`, () => {
+      const name = `${c.family}${c.ifMerged ? '-merged' : ''}`;
+      const repo = join(root, name);
+      const tiny = writeTinyRepo(repo, c.family, { ifMerged: c.ifMerged });
+      const decoderInputs = readGraph(readFileSync(join(repo, 'onnx/decoder_model_merged.onnx'))).inputs;
+      expect(decoderInputs.some((v) => v.name === 'use_cache_branch')).toBe(c.ifMerged === true);
       const { image, grid, cell } = plantedImage(c.family, c.width, c.height, c.row, c.col);
-      const png = join(root, `${c.family}.png`);
+      const png = join(root, `${name}.png`);
       writePng(png, image);
       // One family writes the binary container (any name but .json), the others JSON.
-      const out = join(root, c.family === 'gemma3' ? 'gemma3.rtrace' : `${c.family}.trace.json`);
+      const out = join(root, c.family === 'gemma3' ? 'gemma3.rtrace' : `${name}.trace.json`);
       const r = real('run', png, '--model', repo, '--out', out);
       expect(r.stderr).not.toMatch(/^real:/m);
       expect(r.status).toBe(0);

@@ -11,6 +11,7 @@ import {
   INT64,
   model,
   type Attr,
+  type GraphInit,
   type NodeInit,
   type TensorInit,
   type ValueInit,
@@ -20,9 +21,22 @@ import type { TinyWeights } from './tiny-repo-weights';
 /** Appends nodes named like the onnx-community exports (`/model/layers.L/self_attn/MatMul_2`). */
 class Builder {
   readonly nodes: NodeInit[] = [];
-  readonly inits: TensorInit[] = [];
-  private count = new Map<string, number>();
-  private consts = new Map<string, string>();
+  readonly inits: TensorInit[];
+  private count: Map<string, number>;
+  private consts: Map<string, string>;
+  private named: Set<string>;
+
+  constructor(parent?: Builder) {
+    // A branch (an If's subgraph) has its own nodes; its weights and constants live in the main graph.
+    this.inits = parent?.inits ?? [];
+    this.count = parent?.count ?? new Map();
+    this.consts = parent?.consts ?? new Map();
+    this.named = parent?.named ?? new Set();
+  }
+
+  branch(): Builder {
+    return new Builder(this);
+  }
 
   op(scope: string, op: string, inputs: string[], attrs?: Attr[], outputs?: string[]): string {
     const k = `${scope}/${op}`;
@@ -35,7 +49,9 @@ class Builder {
   }
 
   f32(name: string, dims: number[], values: ArrayLike<number>): string {
-    this.inits.push({ name, dims, type: FLOAT, values });
+    // Both branches of a merged decoder read one copy of each weight.
+    if (!this.named.has(name)) this.inits.push({ name, dims, type: FLOAT, values });
+    this.named.add(name);
     return name;
   }
 
@@ -198,6 +214,12 @@ export interface DecoderSpec {
   logitsToKeep: boolean;
   /** Tests only: also output every softmax layer's probabilities as `probs.L` [B, heads, S, T]. */
   exposeProbs?: boolean;
+  /**
+   * Optimum's merged layout: a `use_cache_branch` input [1] picks an If's
+   * branch, with the past (then) or without it (else: the KV cache starts
+   * from this call's keys alone); every layer and the LM head inside both.
+   */
+  ifMerged?: boolean;
 }
 
 /** The hybrid model's linear-attention state: `past_conv.L` [B, channels, kernel] and `past_recurrent.L` [B, 1, d, d]. */
@@ -263,138 +285,180 @@ export function decoderGraph(w: TinyWeights, spec: DecoderSpec): Uint8Array {
     [{ name: 'to', i: FLOAT }],
   );
 
-  let x = spec.positions === 'none' ? 'inputs_embeds' : b.consume(top, 'inputs_embeds', 'position_ids');
-  for (let l = 0; l < w.layers.length; l++) {
-    const layer = w.layers[l];
-    if (layer.kind === 'linear') {
-      const s = `${top}/layers.${l}/linear_attn`;
-      const C = LINEAR.channels;
-      const proj = b.op(s, 'MatMul', [
-        x,
-        b.f32(`model.layers.${l}.linear_attn.in_proj`, [H, C], layer.inProj),
+  /**
+   * The layers and the LM head, into `bb`: with the past inputs or without
+   * them; `out` names the graph's outputs (renamed inside an If's branch);
+   * `declare` adds the inputs and outputs to the graph's lists (once).
+   */
+  const body = (bb: Builder, withPast: boolean, out: (name: string) => string, declare: boolean) => {
+    let x = spec.positions === 'none' ? 'inputs_embeds' : bb.consume(top, 'inputs_embeds', 'position_ids');
+    for (let l = 0; l < w.layers.length; l++) {
+      const layer = w.layers[l];
+      if (layer.kind === 'linear') {
+        const s = `${top}/layers.${l}/linear_attn`;
+        const C = LINEAR.channels;
+        const proj = bb.op(s, 'MatMul', [
+          x,
+          bb.f32(`model.layers.${l}.linear_attn.in_proj`, [H, C], layer.inProj),
+        ]);
+        const cat = bb.op(
+          s,
+          'Concat',
+          [`past_conv.${l}`, bb.op(s, 'Transpose', [proj], [{ name: 'perm', ints: [0, 2, 1] }])],
+          [{ name: 'axis', i: 2 }],
+        );
+        bb.op(s, 'Slice', [cat, bb.i64([-LINEAR.kernel]), bb.i64([INT64_MAX]), bb.i64([2])], undefined, [
+          `present_conv.${l}`,
+        ]);
+        const window = bb.op(s, 'Slice', [cat, bb.i64([1]), bb.i64([INT64_MAX]), bb.i64([2])]);
+        const conv = bb.op(
+          s,
+          'Conv',
+          [window, bb.f32(`model.layers.${l}.linear_attn.conv1d.weight`, [C, 1, LINEAR.kernel], layer.conv)],
+          [
+            { name: 'group', i: C },
+            { name: 'kernel_shape', ints: [LINEAR.kernel] },
+          ],
+        );
+        const mixed = bb.op(s, 'Transpose', [conv], [{ name: 'perm', ints: [0, 2, 1] }]);
+        const d = LINEAR.d;
+        const part = (from: number) =>
+          bb.op(s, 'Slice', [mixed, bb.i64([from]), bb.i64([from + d]), bb.i64([2])]);
+        const [q, k, v] = [part(0), part(d), part(2 * d)];
+        const kT = bb.op(s, 'Transpose', [k], [{ name: 'perm', ints: [0, 2, 1] }]);
+        // Causal linear attention: out_t = q_t · (S_past + Σ_{τ ≤ t} k_τᵀ v_τ); no softmax, so no attention row.
+        const within = bb.op(s, 'MatMul', [bb.op(s, 'Mul', [bb.op(s, 'MatMul', [q, kT]), chunkCausal]), v]);
+        const state = bb.op(s, 'Squeeze', [`past_recurrent.${l}`, bb.i64([1])]);
+        const fromPast = bb.op(s, 'MatMul', [q, state]);
+        const mixedOut = bb.op(s, 'Add', [within, fromPast]);
+        bb.op(
+          s,
+          'Add',
+          [`past_recurrent.${l}`, bb.op(s, 'Unsqueeze', [bb.op(s, 'MatMul', [kT, v]), bb.i64([1])])],
+          undefined,
+          [out(`present_recurrent.${l}`)],
+        );
+        const o = bb.op(s, 'MatMul', [
+          mixedOut,
+          bb.f32(`model.layers.${l}.linear_attn.out_proj`, [d, H], layer.outProj),
+        ]);
+        x = bb.op(`${top}/layers.${l}`, 'Add', [x, o]);
+        if (declare)
+          inputs.push(
+            { name: `past_conv.${l}`, type: FLOAT, dims: ['batch_size', C, LINEAR.kernel] },
+            { name: `past_recurrent.${l}`, type: FLOAT, dims: ['batch_size', 1, d, d] },
+          );
+        if (declare)
+          outputs.push(
+            { name: `present_conv.${l}`, type: FLOAT, dims: ['batch_size', C, LINEAR.kernel] },
+            { name: `present_recurrent.${l}`, type: FLOAT, dims: ['batch_size', 1, d, d] },
+          );
+        continue;
+      }
+      const s = `${top}/layers.${l}/self_attn`;
+      const wt = (n: string, dims: number[], v: Float32Array) =>
+        bb.f32(`model.layers.${l}.self_attn.${n}.weight`, dims, v);
+      const split = (t: string, n: number) =>
+        bb.op(
+          s,
+          'Transpose',
+          [bb.op(s, 'Reshape', [t, bb.i64([0, 0, n, headDim])])],
+          [{ name: 'perm', ints: [0, 2, 1, 3] }],
+        );
+      const q = split(bb.op(s, 'MatMul', [x, wt('q_proj', [H, heads * headDim], layer.wq)]), heads);
+      const k = split(bb.op(s, 'MatMul', [x, wt('k_proj', [H, kvHeads * headDim], layer.wk)]), kvHeads);
+      const v = split(bb.op(s, 'MatMul', [x, wt('v_proj', [H, kvHeads * headDim], layer.wv)]), kvHeads);
+      // Without the past (a merged decoder's first call), the cache is this call's keys and values.
+      const cache = (t: string, kind: 'key' | 'value') =>
+        withPast
+          ? bb.op(
+              s,
+              'Concat',
+              [`past_key_values.${l}.${kind}`, t],
+              [{ name: 'axis', i: 2 }],
+              [out(`present.${l}.${kind}`)],
+            )
+          : bb.op(s, 'Identity', [t], undefined, [out(`present.${l}.${kind}`)]);
+      const presentK = cache(k, 'key');
+      const presentV = cache(v, 'value');
+      // Grouped heads: each KV head serves heads / kvHeads query heads (repeat_kv).
+      const repeat = (t: string) =>
+        bb.op(s, 'Reshape', [
+          bb.op(s, 'Expand', [
+            bb.op(s, 'Unsqueeze', [t, bb.i64([2])]),
+            bb.i64([1, 1, heads / kvHeads, 1, 1]),
+          ]),
+          bb.i64([0, heads, -1, headDim]),
+        ]);
+      const keys = bb.op(s, 'Transpose', [repeat(presentK)], [{ name: 'perm', ints: [0, 1, 3, 2] }]);
+      const scores = bb.op(s, 'Mul', [bb.op(s, 'MatMul', [q, keys]), bb.scalarF(1 / Math.sqrt(headDim))]);
+      const probs = bb.op(s, 'Softmax', [bb.op(s, 'Add', [scores, bias])], [{ name: 'axis', i: -1 }]);
+      if (spec.exposeProbs) {
+        bb.op(s, 'Identity', [probs], undefined, [out(`probs.${l}`)]);
+        if (declare)
+          outputs.push({
+            name: `probs.${l}`,
+            type: FLOAT,
+            dims: ['batch_size', heads, 'sequence_length', 'total_sequence_length'],
+          });
+      }
+      const ctx = bb.op(s, 'MatMul', [probs, repeat(presentV)]);
+      const merged = bb.op(s, 'Reshape', [
+        bb.op(s, 'Transpose', [ctx], [{ name: 'perm', ints: [0, 2, 1, 3] }]),
+        bb.i64([0, 0, -1]),
       ]);
-      const cat = b.op(
-        s,
-        'Concat',
-        [`past_conv.${l}`, b.op(s, 'Transpose', [proj], [{ name: 'perm', ints: [0, 2, 1] }])],
-        [{ name: 'axis', i: 2 }],
-      );
-      b.op(s, 'Slice', [cat, b.i64([-LINEAR.kernel]), b.i64([INT64_MAX]), b.i64([2])], undefined, [
-        `present_conv.${l}`,
-      ]);
-      const window = b.op(s, 'Slice', [cat, b.i64([1]), b.i64([INT64_MAX]), b.i64([2])]);
-      const conv = b.op(
-        s,
-        'Conv',
-        [window, b.f32(`model.layers.${l}.linear_attn.conv1d.weight`, [C, 1, LINEAR.kernel], layer.conv)],
-        [
-          { name: 'group', i: C },
-          { name: 'kernel_shape', ints: [LINEAR.kernel] },
-        ],
-      );
-      const mixed = b.op(s, 'Transpose', [conv], [{ name: 'perm', ints: [0, 2, 1] }]);
-      const d = LINEAR.d;
-      const part = (from: number) => b.op(s, 'Slice', [mixed, b.i64([from]), b.i64([from + d]), b.i64([2])]);
-      const [q, k, v] = [part(0), part(d), part(2 * d)];
-      const kT = b.op(s, 'Transpose', [k], [{ name: 'perm', ints: [0, 2, 1] }]);
-      // Causal linear attention: out_t = q_t · (S_past + Σ_{τ ≤ t} k_τᵀ v_τ); no softmax, so no attention row.
-      const within = b.op(s, 'MatMul', [b.op(s, 'Mul', [b.op(s, 'MatMul', [q, kT]), chunkCausal]), v]);
-      const state = b.op(s, 'Squeeze', [`past_recurrent.${l}`, b.i64([1])]);
-      const fromPast = b.op(s, 'MatMul', [q, state]);
-      const out = b.op(s, 'Add', [within, fromPast]);
-      b.op(
-        s,
-        'Add',
-        [`past_recurrent.${l}`, b.op(s, 'Unsqueeze', [b.op(s, 'MatMul', [kT, v]), b.i64([1])])],
-        undefined,
-        [`present_recurrent.${l}`],
-      );
-      const o = b.op(s, 'MatMul', [
-        out,
-        b.f32(`model.layers.${l}.linear_attn.out_proj`, [d, H], layer.outProj),
-      ]);
-      x = b.op(`${top}/layers.${l}`, 'Add', [x, o]);
-      inputs.push(
-        { name: `past_conv.${l}`, type: FLOAT, dims: ['batch_size', C, LINEAR.kernel] },
-        { name: `past_recurrent.${l}`, type: FLOAT, dims: ['batch_size', 1, d, d] },
-      );
-      outputs.push(
-        { name: `present_conv.${l}`, type: FLOAT, dims: ['batch_size', C, LINEAR.kernel] },
-        { name: `present_recurrent.${l}`, type: FLOAT, dims: ['batch_size', 1, d, d] },
-      );
-      continue;
-    }
-    const s = `${top}/layers.${l}/self_attn`;
-    const wt = (n: string, dims: number[], v: Float32Array) =>
-      b.f32(`model.layers.${l}.self_attn.${n}.weight`, dims, v);
-    const split = (t: string, n: number) =>
-      b.op(
-        s,
-        'Transpose',
-        [b.op(s, 'Reshape', [t, b.i64([0, 0, n, headDim])])],
-        [{ name: 'perm', ints: [0, 2, 1, 3] }],
-      );
-    const q = split(b.op(s, 'MatMul', [x, wt('q_proj', [H, heads * headDim], layer.wq)]), heads);
-    const k = split(b.op(s, 'MatMul', [x, wt('k_proj', [H, kvHeads * headDim], layer.wk)]), kvHeads);
-    const v = split(b.op(s, 'MatMul', [x, wt('v_proj', [H, kvHeads * headDim], layer.wv)]), kvHeads);
-    const presentK = b.op(
-      s,
-      'Concat',
-      [`past_key_values.${l}.key`, k],
-      [{ name: 'axis', i: 2 }],
-      [`present.${l}.key`],
-    );
-    const presentV = b.op(
-      s,
-      'Concat',
-      [`past_key_values.${l}.value`, v],
-      [{ name: 'axis', i: 2 }],
-      [`present.${l}.value`],
-    );
-    // Grouped heads: each KV head serves heads / kvHeads query heads (repeat_kv).
-    const repeat = (t: string) =>
-      b.op(s, 'Reshape', [
-        b.op(s, 'Expand', [b.op(s, 'Unsqueeze', [t, b.i64([2])]), b.i64([1, 1, heads / kvHeads, 1, 1])]),
-        b.i64([0, heads, -1, headDim]),
-      ]);
-    const keys = b.op(s, 'Transpose', [repeat(presentK)], [{ name: 'perm', ints: [0, 1, 3, 2] }]);
-    const scores = b.op(s, 'Mul', [b.op(s, 'MatMul', [q, keys]), b.scalarF(1 / Math.sqrt(headDim))]);
-    const probs = b.op(s, 'Softmax', [b.op(s, 'Add', [scores, bias])], [{ name: 'axis', i: -1 }]);
-    if (spec.exposeProbs) {
-      b.op(s, 'Identity', [probs], undefined, [`probs.${l}`]);
-      outputs.push({
-        name: `probs.${l}`,
+      const o = bb.op(s, 'MatMul', [merged, wt('o_proj', [heads * headDim, H], layer.wo)]);
+      x = bb.op(`${top}/layers.${l}`, 'Add', [x, o]);
+      const kv = (name: string, len: string): ValueInit => ({
+        name,
         type: FLOAT,
-        dims: ['batch_size', heads, 'sequence_length', 'total_sequence_length'],
+        dims: ['batch_size', kvHeads, len, headDim],
       });
+      if (declare)
+        inputs.push(
+          kv(`past_key_values.${l}.key`, 'past_sequence_length'),
+          kv(`past_key_values.${l}.value`, 'past_sequence_length'),
+        );
+      if (declare)
+        outputs.push(
+          kv(`present.${l}.key`, 'total_sequence_length'),
+          kv(`present.${l}.value`, 'total_sequence_length'),
+        );
     }
-    const ctx = b.op(s, 'MatMul', [probs, repeat(presentV)]);
-    const merged = b.op(s, 'Reshape', [
-      b.op(s, 'Transpose', [ctx], [{ name: 'perm', ints: [0, 2, 1, 3] }]),
-      b.i64([0, 0, -1]),
-    ]);
-    const o = b.op(s, 'MatMul', [merged, wt('o_proj', [heads * headDim, H], layer.wo)]);
-    x = b.op(`${top}/layers.${l}`, 'Add', [x, o]);
-    const kv = (name: string, len: string): ValueInit => ({
-      name,
-      type: FLOAT,
-      dims: ['batch_size', kvHeads, len, headDim],
-    });
-    inputs.push(
-      kv(`past_key_values.${l}.key`, 'past_sequence_length'),
-      kv(`past_key_values.${l}.value`, 'past_sequence_length'),
-    );
-    outputs.push(
-      kv(`present.${l}.key`, 'total_sequence_length'),
-      kv(`present.${l}.value`, 'total_sequence_length'),
-    );
+    if (spec.logitsToKeep) {
+      // The last num_logits_to_keep positions (0 keeps all, as in transformers).
+      const from = bb.op(top, 'Neg', [bb.op(top, 'Unsqueeze', ['num_logits_to_keep', bb.i64([0])])]);
+      x = bb.op(top, 'Slice', [x, from, bb.i64([INT64_MAX]), bb.i64([1])]);
+    }
+    const lm = bb.op('/lm_head', 'MatMul', [x, bb.f32('lm_head.weight', [H, w.vocab], w.lm)]);
+    bb.op('/lm_head', 'Add', [lm, bb.f32('lm_head.bias', [w.vocab], w.lmBias)], undefined, [out('logits')]);
+  };
+  if (!spec.ifMerged) {
+    body(b, true, (n) => n, true);
+    return model({ nodes: b.nodes, initializers: b.inits, inputs, outputs });
   }
-  if (spec.logitsToKeep) {
-    // The last num_logits_to_keep positions (0 keeps all, as in transformers).
-    const from = b.op(top, 'Neg', [b.op(top, 'Unsqueeze', ['num_logits_to_keep', b.i64([0])])]);
-    x = b.op(top, 'Slice', [x, from, b.i64([INT64_MAX]), b.i64([1])]);
-  }
-  const lm = b.op('/lm_head', 'MatMul', [x, b.f32('lm_head.weight', [H, w.vocab], w.lm)]);
-  b.op('/lm_head', 'Add', [lm, b.f32('lm_head.bias', [w.vocab], w.lmBias)], undefined, ['logits']);
+  const branch = (withPast: boolean, tag: string, declare: boolean): GraphInit => {
+    const bb = b.branch();
+    body(bb, withPast, (n) => `${tag}/${n}`, declare);
+    return {
+      nodes: bb.nodes,
+      initializers: [],
+      inputs: [],
+      outputs: outputs.map((v) => ({ ...v, name: `${tag}/${v.name}` })),
+    };
+  };
+  const thenBranch = branch(true, 'with_past', true);
+  const elseBranch = branch(false, 'no_past', false);
+  inputs.push({ name: 'use_cache_branch', type: BOOL, dims: [1] });
+  b.op(
+    top,
+    'If',
+    ['use_cache_branch'],
+    [
+      { name: 'then_branch', g: thenBranch },
+      { name: 'else_branch', g: elseBranch },
+    ],
+    outputs.map((v) => v.name),
+  );
   return model({ nodes: b.nodes, initializers: b.inits, inputs, outputs });
 }

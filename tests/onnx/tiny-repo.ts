@@ -64,6 +64,8 @@ export interface TinyRepoOptions {
   configDtype?: string | null;
   /** Tests only: the decoder also outputs each softmax layer's probabilities as `probs.L` [B, heads, S, T]. */
   exposeProbs?: boolean;
+  /** An Optimum-style merged decoder: `use_cache_branch` picks an If's branch with or without the past. */
+  ifMerged?: boolean;
 }
 
 export interface TinyAnswer {
@@ -144,7 +146,11 @@ export function tinyRepo(family: TinyFamily, options: TinyRepoOptions = {}): Tin
       brightAnswer: { yes: tok.id(tok.wordToken('yes', true)), no: tok.id(tok.wordToken('no', true)) },
     }),
   });
-  const decoder: DecoderSpec = { ...def.decoder, exposeProbs: options.exposeProbs ?? false };
+  const decoder: DecoderSpec = {
+    ...def.decoder,
+    exposeProbs: options.exposeProbs ?? false,
+    ifMerged: options.ifMerged ?? false,
+  };
   const text = textConfig(tok.vocab.length, SHAPE, def.layerKinds.length);
   const config = def.config(tok, text);
   const dtypes = options.dtypes ?? [];

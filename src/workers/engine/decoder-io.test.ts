@@ -83,6 +83,24 @@ describe('decoderIoFromGraph', () => {
     expect(io.logitsToKeep).toBe('num_logits_to_keep');
   });
 
+  it("feeds an Optimum merged decoder's use_cache_branch, and refuses one that is not a bool", () => {
+    const base = [v('inputs_embeds', F, ['b', 's', 8]), v('attention_mask', I64, ['b', 't'])];
+    const logits = v('logits', F, ['b', 's', 5]);
+    const io = decoderIoFromGraph(
+      { inputs: [...base, v('use_cache_branch', 9, [1])], outputs: [logits] },
+      [],
+      0,
+    );
+    expect(io.useCacheBranch).toBe('use_cache_branch');
+    expect(decoderIoFromGraph({ inputs: base, outputs: [logits] }, [], 0).useCacheBranch).toBeNull();
+    expect(() =>
+      decoderIoFromGraph({ inputs: [...base, v('use_cache_branch', I64, [1])], outputs: [logits] }, [], 0),
+    ).toThrow(/use_cache_branch has element type 7 and dims 1; expected one bool/);
+    expect(() =>
+      decoderIoFromGraph({ inputs: [...base, v('use_cache_branch', 9, [2])], outputs: [logits] }, [], 0),
+    ).toThrow(/use_cache_branch .* expected one bool/);
+  });
+
   it('refuses inputs it cannot feed, unpaired states and a missing patch, naming them', () => {
     const base = [v('inputs_embeds', F, ['b', 's', 8]), v('attention_mask', I64, ['b', 't'])];
     const logits = v('logits', F, ['b', 's', 5]);

@@ -26,6 +26,8 @@ export interface DecoderIo {
   maskName: string;
   positionIds: null | { name: string; rank: 2 | 3 };
   logitsToKeep: string | null;
+  /** Optimum's merged decoders: a bool [1] input, false on the first call (no past yet), true after. */
+  useCacheBranch: string | null;
   logitsType: StateType;
   states: StateSpec[];
   /** Decoder layers that give rows, ascending; attentionOutputs[i] is layer attentionLayers[i]'s output. */
@@ -45,6 +47,7 @@ export interface GraphValue {
 
 const ONNX_FLOAT = 1;
 const ONNX_FLOAT16 = 10;
+const ONNX_BOOL = 9;
 
 export class DecoderIoError extends Error {
   override name = 'DecoderIoError';
@@ -98,8 +101,22 @@ export function decoderIoFromGraph(
       );
     positionIds = { name: 'position_ids', rank };
   }
+  const branch = input('use_cache_branch');
+  if (branch) {
+    const one = branch.dims === null || (branch.dims.length <= 1 && (branch.dims[0] ?? 1) === 1);
+    if (branch.elemType !== ONNX_BOOL || !one)
+      throw new DecoderIoError(
+        `${file}: use_cache_branch has element type ${branch.elemType} and dims ${branch.dims?.join('×') ?? 'unknown'}; expected one bool`,
+      );
+  }
   const states: StateSpec[] = [];
-  const known = new Set(['inputs_embeds', 'attention_mask', 'position_ids', 'num_logits_to_keep']);
+  const known = new Set([
+    'inputs_embeds',
+    'attention_mask',
+    'position_ids',
+    'num_logits_to_keep',
+    'use_cache_branch',
+  ]);
   for (const v of graph.inputs) {
     if (known.has(v.name)) continue;
     if (!v.name.startsWith('past'))
@@ -129,6 +146,7 @@ export function decoderIoFromGraph(
     maskName: 'attention_mask',
     positionIds,
     logitsToKeep: input('num_logits_to_keep') ? 'num_logits_to_keep' : null,
+    useCacheBranch: branch ? 'use_cache_branch' : null,
     logitsType: stateType(logits, file),
     states,
     attentionLayers: [...attentionLayers],
@@ -147,6 +165,7 @@ export function decoderIoFromManifest(m: ModelManifest): DecoderIo {
     maskName: 'attention_mask',
     positionIds: { name: 'position_ids', rank: 2 },
     logitsToKeep: null,
+    useCacheBranch: null,
     logitsType: 'float32',
     states: layers.flatMap((l) =>
       ['key', 'value'].map((kv) => ({

@@ -117,6 +117,9 @@ export class GenerationEngine {
       feeds[io.positionIds.name] = new this.ort.Tensor('int64', pos.data, pos.dims);
     }
     if (io.logitsToKeep) feeds[io.logitsToKeep] = new this.ort.Tensor('int64', BigInt64Array.of(1n), []);
+    // A merged decoder's branch: without the past on the first call, with it after.
+    if (io.useCacheBranch)
+      feeds[io.useCacheBranch] = new this.ort.Tensor('bool', Uint8Array.of(start > 0 ? 1 : 0), [1]);
     const fetches = [
       'logits',
       ...io.states.map((s) => s.output),

@@ -44,6 +44,7 @@ export function checkDecoderIo(decoder: OrtSession, io: DecoderIo, file: string)
   const inputs = [io.embedsName, io.maskName, ...io.states.map((s) => s.input)];
   if (io.positionIds) inputs.push(io.positionIds.name);
   if (io.logitsToKeep) inputs.push(io.logitsToKeep);
+  if (io.useCacheBranch) inputs.push(io.useCacheBranch);
   const outputs = ['logits', ...io.states.map((s) => s.output), ...io.attentionOutputs];
   const missingIn = inputs.filter((n) => !decoder.inputNames.includes(n));
   const missingOut = outputs.filter((n) => !decoder.outputNames.includes(n));
