@@ -5,7 +5,8 @@
  *
  *   --answer yes|no|bright       the word inside <answer> … </answer> (default yes; bright: yes iff a bright cell)
  *   --dtypes quantized,int8,…    also write these file names, as copies of the fp32 graphs
- *   --template-in FILE           chat_template.jinja (default), chat_template.json or tokenizer_config.json
+ *   --template-in FILE           chat_template.jinja, chat_template.json or tokenizer_config.json
+ *                                (default: where the family's real repos keep it)
  *   --decoder plain|if-merged    if-merged: Optimum's merged layout (If on a use_cache_branch input)
  *   --image PNG --size WxH --cell ROW,COL
  *                                also write a dark PNG with a bright square over that cell of the default view
@@ -51,8 +52,11 @@ const dtypes = (flags.get('dtypes') ?? '').split(',').filter(Boolean);
 for (const d of dtypes)
   if (!Object.hasOwn(COPY_DTYPES, d))
     fail(`--dtypes: ${JSON.stringify(d)} is not one of ${Object.keys(COPY_DTYPES).join(', ')}`);
-const templateIn = flags.get('template-in') ?? 'chat_template.jinja';
-if (!['chat_template.jinja', 'chat_template.json', 'tokenizer_config.json'].includes(templateIn))
+const templateIn = flags.get('template-in');
+if (
+  templateIn !== undefined &&
+  !['chat_template.jinja', 'chat_template.json', 'tokenizer_config.json'].includes(templateIn)
+)
   fail('--template-in is chat_template.jinja, chat_template.json or tokenizer_config.json');
 const decoder = flags.get('decoder') ?? 'plain';
 if (decoder !== 'plain' && decoder !== 'if-merged') fail('--decoder is plain or if-merged');
@@ -60,7 +64,7 @@ if (decoder !== 'plain' && decoder !== 'if-merged') fail('--decoder is plain or 
 const repo = writeTinyRepo(out, family as TinyFamily, {
   answer,
   dtypes: dtypes as CopyDtype[],
-  templateIn: templateIn as TemplatePlace,
+  templateIn: templateIn as TemplatePlace | undefined,
   ifMerged: decoder === 'if-merged',
 });
 const report: Record<string, unknown> = {

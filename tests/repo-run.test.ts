@@ -177,7 +177,12 @@ describe('real run on a broken repo: one clear line, exit 2', () => {
     [
       'no chat template',
       'qwen2_vl',
-      (d) => rmSync(join(d, 'chat_template.jinja')),
+      (d) => {
+        // Qwen2-VL keeps it in tokenizer_config.json, as the real repos do.
+        const tc = JSON.parse(readFileSync(join(d, 'tokenizer_config.json'), 'utf8'));
+        delete tc.chat_template;
+        writeFileSync(join(d, 'tokenizer_config.json'), JSON.stringify(tc));
+      },
       /chat template|chat_template/,
     ],
   ];

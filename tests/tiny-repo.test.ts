@@ -333,7 +333,6 @@ describe.each(TINY_FAMILIES)('the tiny %s repo', (family: TinyFamily) => {
       'preprocessor_config.json',
       'tokenizer.json',
       'tokenizer_config.json',
-      'chat_template.jinja',
       'onnx/vision_encoder.onnx',
       'onnx/embed_tokens.onnx',
       'onnx/decoder_model_merged.onnx',
@@ -342,6 +341,13 @@ describe.each(TINY_FAMILIES)('the tiny %s repo', (family: TinyFamily) => {
     expect(paths.includes('processor_config.json')).toBe(
       family !== 'qwen2_vl' && family !== 'qwen2_5_vl' && !family.startsWith('qwen3_5'),
     );
+    // The chat template where the family's real repos keep it: the Qwen line and SmolVLM in
+    // tokenizer_config.json (the Qwen3.5 export in chat_template.jinja too), Gemma 3 in chat_template.jinja.
+    const inTokenizerConfig = jsonOf(plain, 'tokenizer_config.json').chat_template;
+    expect(inTokenizerConfig === plain.chatTemplate).toBe(family !== 'gemma3');
+    expect(inTokenizerConfig === undefined).toBe(family === 'gemma3');
+    expect(paths.includes('chat_template.jinja')).toBe(family === 'gemma3' || family.startsWith('qwen3_5'));
+    expect(paths.includes('chat_template.json')).toBe(false);
     const total = [...plain.files.values()].reduce((s, b) => s + b.length, 0);
     expect(total).toBeLessThan(2 * 1024 * 1024);
     const config = jsonOf(plain, 'config.json');

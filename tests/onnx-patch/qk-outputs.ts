@@ -56,7 +56,7 @@ export function withQkOutputs(bytes: Uint8Array): {
     outputs.map((o) => ({
       name: o.name,
       elemType: elemType(o.layer),
-      dims: ['batch', o.heads, 'seq', 'total'],
+      dims: ['batch_size', o.heads, 'sequence_length', 'total_sequence_length'],
     })),
   );
   pieces.push(bytes.subarray(at, g.span.end), extra);

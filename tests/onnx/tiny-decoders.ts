@@ -288,9 +288,13 @@ function gqaLayer(
   if (spec.debug) {
     attrs.push({ name: 'qk_output', i: 2 });
     outputs.push(`debug.qk.${l}`);
-    debug.push({ name: `debug.qk.${l}`, type: elem, dims: ['batch', N, 'seq', 'total'] });
+    debug.push({
+      name: `debug.qk.${l}`,
+      type: elem,
+      dims: ['batch_size', N, 'sequence_length', 'total_sequence_length'],
+    });
     p.node('Identity', [`l${l}.q`], [`debug.q.${l}`]);
-    debug.push({ name: `debug.q.${l}`, type: elem, dims: ['batch', 'seq', N * H] });
+    debug.push({ name: `debug.q.${l}`, type: elem, dims: ['batch_size', 'sequence_length', N * H] });
   }
   const inputs = [
     `l${l}.q`,
@@ -329,7 +333,7 @@ function mhaLayer(
   const debug: ValueInit[] = [];
   if (spec.debug) {
     p.node('Identity', [`l${l}.q`], [`debug.q.${l}`]);
-    debug.push({ name: `debug.q.${l}`, type: elem, dims: ['batch', 'seq', N * H] });
+    debug.push({ name: `debug.q.${l}`, type: elem, dims: ['batch_size', 'sequence_length', N * H] });
   }
   const name = prefix(spec, l);
   p.node(
@@ -400,9 +404,13 @@ function decomposedLayer(
   if (spec.debug) {
     const tapped = elem === FLOAT16 ? `l${l}.p32` : probs;
     p.node('Identity', [tapped], [`debug.p.${l}`]);
-    debug.push({ name: `debug.p.${l}`, type: FLOAT, dims: ['batch', N, 'seq', 'total'] });
+    debug.push({
+      name: `debug.p.${l}`,
+      type: FLOAT,
+      dims: ['batch_size', N, 'sequence_length', 'total_sequence_length'],
+    });
     p.node('Identity', [`l${l}.q`], [`debug.q.${l}`]);
-    debug.push({ name: `debug.q.${l}`, type: elem, dims: ['batch', 'seq', N * H] });
+    debug.push({ name: `debug.q.${l}`, type: elem, dims: ['batch_size', 'sequence_length', N * H] });
   }
   p.node('MatMul', [probs, kv.presentValue], [`l${l}.c`]);
   p.node('Transpose', [`l${l}.c`], [`l${l}.ct`], { attrs: [{ name: 'perm', ints: [0, 2, 1, 3] }] });
@@ -478,21 +486,29 @@ export function decoderInputs(spec: DecoderSpec): ValueInit[] {
   const kv = (name: string, len: string): ValueInit => ({
     name,
     type: elem,
-    dims: ['batch', kvHeadsOf(spec), len, spec.headDim],
+    dims: ['batch_size', kvHeadsOf(spec), len, spec.headDim],
   });
   const o = spec.gqa ?? {};
   const positionIds = spec.style === 'decomposed' || o.positionIds;
   return [
-    { name: 'inputs_embeds', type: FLOAT, dims: ['batch', 'seq', spec.hidden] },
-    { name: 'attention_mask', type: INT64, dims: ['batch', 'total'] },
-    ...(positionIds ? [{ name: 'position_ids', type: INT64, dims: ['batch', 'seq'] } as ValueInit] : []),
+    { name: 'inputs_embeds', type: FLOAT, dims: ['batch_size', 'sequence_length', spec.hidden] },
+    { name: 'attention_mask', type: INT64, dims: ['batch_size', 'total_sequence_length'] },
+    ...(positionIds
+      ? [{ name: 'position_ids', type: INT64, dims: ['batch_size', 'sequence_length'] } as ValueInit]
+      : []),
     ...(o.attentionBias
-      ? [{ name: 'attention_bias', type: elem, dims: [1, spec.heads, 'seq', 'total'] } as ValueInit]
+      ? [
+          {
+            name: 'attention_bias',
+            type: elem,
+            dims: [1, spec.heads, 'sequence_length', 'total_sequence_length'],
+          } as ValueInit,
+        ]
       : []),
     ...(spec.ifMerged ? [{ name: 'use_cache_branch', type: BOOL, dims: [1] } as ValueInit] : []),
     ...Array.from({ length: spec.layers }, (_, l) => [
-      kv(kvNames(spec, l).pastKey, 'past'),
-      kv(kvNames(spec, l).pastValue, 'past'),
+      kv(kvNames(spec, l).pastKey, 'past_sequence_length'),
+      kv(kvNames(spec, l).pastValue, 'past_sequence_length'),
     ]).flat(),
   ];
 }
@@ -502,10 +518,10 @@ function decoderOutputs(spec: DecoderSpec): ValueInit[] {
   const kv = (name: string): ValueInit => ({
     name,
     type: elem,
-    dims: ['batch', kvHeadsOf(spec), 'total', spec.headDim],
+    dims: ['batch_size', kvHeadsOf(spec), 'total_sequence_length', spec.headDim],
   });
   return [
-    { name: 'logits', type: elem, dims: ['batch', 'seq', spec.vocab] },
+    { name: 'logits', type: elem, dims: ['batch_size', 'sequence_length', spec.vocab] },
     ...Array.from({ length: spec.layers }, (_, l) => [
       kv(kvNames(spec, l).presentKey),
       kv(kvNames(spec, l).presentValue),

@@ -13,7 +13,7 @@ import {
 } from './tiny-repo-templates';
 import { tinyTokenizer, type AddedTokenSpec, type TinyTokenizer } from './tiny-repo-tokenizer';
 import { HIDDEN } from './tiny-repo-weights';
-import type { TinyFamily } from './tiny-repo';
+import type { TemplatePlace, TinyFamily } from './tiny-repo';
 
 /** Vocabulary words (each with and without a leading space): the question, the tiers' prompts, answers, defects. */
 // prettier-ignore
@@ -40,6 +40,8 @@ export interface FamilyDef {
   imageToken: string;
   eos: string[];
   template: string;
+  /** Where the family's real repos keep the chat template (checked against the specimens and the hub). */
+  templateIn: TemplatePlace[];
   vision: VisionSpec;
   decoder: Omit<DecoderSpec, 'exposeProbs'>;
   layerKinds: ('attention' | 'linear')[];
@@ -133,6 +135,8 @@ function qwenFamily(family: 'qwen2_vl' | 'qwen2_5_vl' | 'qwen3_5' | 'qwen3_5_hyb
     imageToken: '<|image_pad|>',
     eos: ['<|im_end|>', '<|endoftext|>'],
     template: v3 ? QWEN3_5_TEMPLATE : QWEN2_VL_TEMPLATE,
+    // Qwen2-VL's tokenizer_config.json holds it; the Qwen3.5 export has it there and in chat_template.jinja.
+    templateIn: v3 ? ['tokenizer_config.json', 'chat_template.jinja'] : ['tokenizer_config.json'],
     vision: {
       shape: 'qwen',
       gridInput: family === 'qwen2_vl' ? 'grid_thw' : 'image_grid_thw',
@@ -277,6 +281,7 @@ function idefics3Family(family: 'idefics3' | 'smolvlm'): FamilyDef {
     imageToken: '<image>',
     eos: ['<end_of_utterance>'],
     template: SMOLVLM_TEMPLATE,
+    templateIn: ['tokenizer_config.json'],
     vision: { shape: 'idefics3', side: 512, cells: 8 },
     decoder: { positions: 'plain', logitsToKeep: false },
     layerKinds: ['attention', 'attention'],
@@ -366,6 +371,7 @@ function gemma3Family(): FamilyDef {
     imageToken: '<image_soft_token>',
     eos: ['<end_of_turn>', '<eos>'],
     template: GEMMA3_TEMPLATE,
+    templateIn: ['chat_template.jinja'],
     vision: { shape: 'gemma3', side: 896, cells: 16 },
     decoder: { positions: 'none', logitsToKeep: true },
     layerKinds: ['attention', 'attention'],

@@ -55,7 +55,7 @@ export interface TinyRepoOptions {
   reasoning?: string[];
   /** Also write these dtypes' file names, as copies of the fp32 graphs; default none. */
   dtypes?: CopyDtype[];
-  /** Where the chat template goes; default chat_template.jinja. */
+  /** Where the chat template goes; default where the family's real repos keep it (FamilyDef.templateIn). */
   templateIn?: TemplatePlace;
   /**
    * config.json `transformers.js_config.dtype`; default 'fp32' when only fp32
@@ -92,6 +92,8 @@ export interface TinyRepo {
   /** generation_config.json eos_token_id (the answer ends with the first). */
   eosTokenIds: number[];
   chatTemplate: string;
+  /** The files that hold the chat template. */
+  templateIn: TemplatePlace[];
   vision: VisionSpec;
   decoder: DecoderSpec;
   /** Decoder layers that have softmax attention (the ones the patcher taps). */
@@ -164,13 +166,14 @@ export function tinyRepo(family: TinyFamily, options: TinyRepoOptions = {}): Tin
   files.set('preprocessor_config.json', json(def.preprocessor));
   if (def.processor) files.set('processor_config.json', json(def.processor));
   files.set('tokenizer.json', json(tok.json));
-  const place = options.templateIn ?? 'chat_template.jinja';
+  const places = options.templateIn ? [options.templateIn] : def.templateIn;
   const tokenizerConfig: Json = { ...def.tokenizerConfig };
-  if (place === 'tokenizer_config.json') tokenizerConfig.chat_template = def.template;
+  if (places.includes('tokenizer_config.json')) tokenizerConfig.chat_template = def.template;
   files.set('tokenizer_config.json', json(tokenizerConfig));
-  if (place === 'chat_template.jinja')
+  if (places.includes('chat_template.jinja'))
     files.set('chat_template.jinja', new TextEncoder().encode(def.template));
-  if (place === 'chat_template.json') files.set('chat_template.json', json({ chat_template: def.template }));
+  if (places.includes('chat_template.json'))
+    files.set('chat_template.json', json({ chat_template: def.template }));
   const graphs: [string, Uint8Array][] = [
     ['vision_encoder', visionEncoderGraph(weights, def.vision)],
     ['embed_tokens', embedTokensGraph(weights)],
@@ -203,6 +206,7 @@ export function tinyRepo(family: TinyFamily, options: TinyRepoOptions = {}): Tin
     imageToken: { token: def.imageToken, id: imageId },
     eosTokenIds: def.eos.map((t) => tok.id(t)),
     chatTemplate: def.template,
+    templateIn: places,
     vision: def.vision,
     decoder,
     attentionLayers: def.layerKinds.flatMap((k, l) => (k === 'attention' ? [l] : [])),

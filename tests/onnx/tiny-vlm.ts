@@ -112,9 +112,11 @@ export function visionEncoderModel(w: TinyWeights): Uint8Array {
   const { patch } = w.cfg;
   return model({
     inputs: [
-      { name: 'pixel_values', type: FLOAT, dims: ['batch', 3, w.cfg.rows * patch, w.cfg.cols * patch] },
+      { name: 'pixel_values', type: FLOAT, dims: ['batch_size', 3, w.cfg.rows * patch, w.cfg.cols * patch] },
     ],
-    outputs: [{ name: 'image_features', type: FLOAT, dims: ['batch', w.cfg.rows * w.cfg.cols, w.hidden] }],
+    outputs: [
+      { name: 'image_features', type: FLOAT, dims: ['batch_size', w.cfg.rows * w.cfg.cols, w.hidden] },
+    ],
     initializers: [f('conv_w', [w.hidden, 3, patch, patch], w.conv), i64('flat', [3], [0, 0, -1])],
     nodes: [
       {
@@ -136,8 +138,8 @@ export function visionEncoderModel(w: TinyWeights): Uint8Array {
 
 export function embedTokensModel(w: TinyWeights): Uint8Array {
   return model({
-    inputs: [{ name: 'input_ids', type: INT64, dims: ['batch', 'seq'] }],
-    outputs: [{ name: 'inputs_embeds', type: FLOAT, dims: ['batch', 'seq', w.hidden] }],
+    inputs: [{ name: 'input_ids', type: INT64, dims: ['batch_size', 'sequence_length'] }],
+    outputs: [{ name: 'inputs_embeds', type: FLOAT, dims: ['batch_size', 'sequence_length', w.hidden] }],
     initializers: [f('embed', [w.vocab, w.hidden], w.embed)],
     nodes: [
       {
@@ -252,26 +254,31 @@ export function decoderModel(w: TinyWeights): Uint8Array {
     { op: 'Add', inputs: ['lm_out', 'lm_bias'], outputs: ['logits'] },
   );
   const kv = (n: string, len: string) =>
-    ({ name: n, type: FLOAT, dims: ['batch', heads, len, headDim] }) as const;
+    ({ name: n, type: FLOAT, dims: ['batch_size', heads, len, headDim] }) as const;
   return model({
     inputs: [
-      { name: 'inputs_embeds', type: FLOAT, dims: ['batch', 'seq', H] },
-      { name: 'attention_mask', type: INT64, dims: ['batch', 'total'] },
-      { name: 'position_ids', type: INT64, dims: ['batch', 'seq'] },
+      { name: 'inputs_embeds', type: FLOAT, dims: ['batch_size', 'sequence_length', H] },
+      { name: 'attention_mask', type: INT64, dims: ['batch_size', 'total_sequence_length'] },
+      { name: 'position_ids', type: INT64, dims: ['batch_size', 'sequence_length'] },
       ...Array.from({ length: layers }, (_, l) => [
-        kv(`past_key_values.${l}.key`, 'past'),
-        kv(`past_key_values.${l}.value`, 'past'),
+        kv(`past_key_values.${l}.key`, 'past_sequence_length'),
+        kv(`past_key_values.${l}.value`, 'past_sequence_length'),
       ]).flat(),
     ],
     outputs: [
-      { name: 'logits', type: FLOAT, dims: ['batch', 'seq', w.vocab] },
+      { name: 'logits', type: FLOAT, dims: ['batch_size', 'sequence_length', w.vocab] },
       ...Array.from({ length: layers }, (_, l) => [
-        kv(`present.${l}.key`, 'total'),
-        kv(`present.${l}.value`, 'total'),
+        kv(`present.${l}.key`, 'total_sequence_length'),
+        kv(`present.${l}.value`, 'total_sequence_length'),
       ]).flat(),
       ...Array.from(
         { length: layers },
-        (_, l) => ({ name: `decoder_attentions.${l}`, type: FLOAT, dims: ['batch', 'total'] }) as const,
+        (_, l) =>
+          ({
+            name: `decoder_attentions.${l}`,
+            type: FLOAT,
+            dims: ['batch_size', 'total_sequence_length'],
+          }) as const,
       ),
     ],
     initializers: init,
