@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { TIER_SYSTEM_PROMPTS } from '../../src/real/prompting';
 import { ChatTemplate, DEFAULT_TEMPLATE_LIMITS } from '../../src/workers/adapters/chat-template';
+import { withCpuMs } from '../timing';
 import { hfAdapter } from '../../src/workers/adapters/hf-families';
 import type { FamilyRepo } from '../../src/workers/adapters/hf-types';
 import {
@@ -171,7 +172,11 @@ describe('chat template bounds', () => {
     );
   });
   it('refuses an output over the cap and a source over the cap', () => {
-    refuse('{% for i in range(9000) %}{{ "0123456789abcdef" }}{% endfor %}', /string of more than 100000/);
+    // The clock is not what this checks: a loaded machine must not reach the deadline first.
+    refuse('{% for i in range(9000) %}{{ "0123456789abcdef" }}{% endfor %}', /string of more than 100000/, {
+      ...small,
+      maxMs: 5_000,
+    });
     expect(() => new ChatTemplate('x'.repeat(20_000), small)).toThrow(/20000 characters long/);
   });
   it('passes the template’s own raise_exception on as the reason', () =>
@@ -179,6 +184,59 @@ describe('chat template bounds', () => {
       "{{ raise_exception('Conversation roles must alternate') }}",
       /refused the conversation: Conversation roles must alternate/,
     ));
+  // Issue 19, item 7: these built 342 MB, or ended in V8's "Invalid string length", before being refused.
+  const bombs: [string, RegExp][] = [
+    [
+      '{{ "a\\nb" | indent(300000000) }}',
+      /indent would build a string of 300000003 characters \(at most 1000000\)/,
+    ],
+    ['{{ "a\\nb" | indent(600000000, true) }}', /indent would build a string of 1200000003 characters/],
+    [
+      '{{ messages | tojson(indent=100000000) }}',
+      /tojson would build a string of more than 1000000 characters/,
+    ],
+    ['{{ "abc".replace("", "x" | indent(999990, true)) }}', /replace would build a string of \d+ characters/],
+    [
+      '{{ "abcb" | replace("b", "x" | indent(999990, true)) }}',
+      /replace would build a string of \d+ characters/,
+    ],
+    [
+      '{{ ["a", "b", "c"] | join("x" | indent(999990, true)) }}',
+      /join would build a string of \d+ characters/,
+    ],
+    ['{{ ("," | indent(100000, true)).split(" ") }}', /split would build a list of 100001 items/],
+    // Each piece is under the cap; together they are not (a loop adds its iterations up).
+    [
+      '{% for i in range(99999) %}{{ "x" | indent(999990, true) }}{% endfor %}',
+      /built more than 16000000 characters of text in all/,
+    ],
+    // A list whose items are large strings: printing it or tojson would pass the cap.
+    [
+      '{% set s = "x" | indent(999990, true) %}{{ [s, s] }}',
+      /list of more than 1000000 characters written out/,
+    ],
+  ];
+  for (const [src, re] of bombs)
+    it(`refuses ${src} before building it (under 1 s and 50 MB)`, () => {
+      const heapBefore = process.memoryUsage().heapUsed;
+      const { cpuMs } = withCpuMs(() =>
+        expect(() =>
+          new ChatTemplate(src).render({
+            messages: [{ role: 'user', content: [{ type: 'text', text: 'hi' }] }],
+          }),
+        ).toThrow(re),
+      );
+      expect(cpuMs).toBeLessThan(1000);
+      expect(process.memoryUsage().heapUsed - heapBefore).toBeLessThan(50e6);
+    });
+  it('still renders what real templates do with these filters', () => {
+    const t = new ChatTemplate(
+      '{{ messages | tojson(indent=2) }}|{{ "a\nb" | indent(2) }}|{{ "a-b".replace("-", "+") }}|{{ ["x", "y"] | join(", ") }}|{{ "a b".split(" ") | length }}',
+    );
+    expect(t.render({ messages: [{ role: 'user' }] })).toBe(
+      '[\n  {\n    "role": "user"\n  }\n]|a\n  b|a+b|x, y|2',
+    );
+  });
   it('with the default limits, range(100000000) does not run Node out of heap', () =>
     refuse('{% for i in range(100000000) %}{{ i }}{% endfor %}', /range\(\)/, DEFAULT_TEMPLATE_LIMITS));
 });

@@ -1,11 +1,14 @@
 import { Environment, Interpreter, Template } from '@huggingface/jinja';
+import { grownSize, writtenLength } from './chat-template-bounds';
 
 /**
  * A repo's chat template rendered with @huggingface/jinja under bounds, so a
  * hostile or broken template fails with a message instead of running the
  * tab or Node out of memory or time: a source and output size cap, a cap on
- * every string and list the template builds, a bounded `range`, a step
- * count and a wall-clock deadline (checked at every evaluated node, so even
+ * every string and list the template builds (checked before the filters and
+ * methods that multiply their input build anything: chat-template-bounds.ts),
+ * a cap on all the text built, a bounded `range`, a step count and a
+ * wall-clock deadline (checked at every evaluated node, so even
  * nested empty loops stop). The globals are @huggingface/jinja's own, with
  * `range` replaced.
  */
@@ -20,6 +23,8 @@ export interface TemplateLimits {
   maxSteps: number;
   /** Milliseconds. */
   maxMs: number;
+  /** Characters of all the strings built, together (loops add up); 16 × maxChars by default. */
+  maxBuiltChars?: number;
 }
 
 export const DEFAULT_TEMPLATE_LIMITS: TemplateLimits = {
@@ -36,10 +41,33 @@ export class ChatTemplateError extends Error {
 
 type Node = Parameters<Interpreter['evaluate']>[0];
 type Value = ReturnType<Interpreter['evaluate']>;
+type Env = Environment;
+/** The node fields the bounds look at (the parser's AST, as plain objects). */
+interface AstNode {
+  type: string;
+  value?: unknown;
+  operand?: AstNode;
+  filter?: AstNode;
+  callee?: AstNode;
+  object?: AstNode;
+  property?: AstNode;
+  computed?: boolean;
+  args?: AstNode[];
+}
+/** The interpreter's own steps that the bounds call between evaluating the inputs and building the value. */
+interface InterpreterInternals {
+  applyFilter(operand: Value, filter: AstNode, env: Env): Value;
+  evaluateArguments(args: AstNode[], env: Env): [Value[], Map<string, Value>];
+}
+
+/** Filters and string methods whose value can be much larger than their inputs (chat-template-bounds.ts). */
+const GROWING = new Set(['indent', 'tojson', 'string', 'join', 'replace', 'split']);
 
 class BoundedInterpreter extends Interpreter {
   private steps = 0;
+  private built = 0;
   private readonly deadline: number;
+  private readonly sizes = new WeakMap<object, number>();
 
   constructor(
     env: Environment,
@@ -49,6 +77,10 @@ class BoundedInterpreter extends Interpreter {
     this.deadline = Date.now() + limits.maxMs;
   }
 
+  private get internals(): InterpreterInternals {
+    return this as unknown as InterpreterInternals;
+  }
+
   override evaluate(node: Node, env: Environment): Value {
     if (++this.steps > this.limits.maxSteps)
       throw new ChatTemplateError(
@@ -56,16 +88,82 @@ class BoundedInterpreter extends Interpreter {
       );
     if (Date.now() > this.deadline)
       throw new ChatTemplateError(`the chat template ran longer than ${this.limits.maxMs} ms; refusing it`);
-    const v = super.evaluate(node, env);
-    if (v.type === 'StringValue' && (v.value as string).length > this.limits.maxChars)
-      throw new ChatTemplateError(
-        `the chat template built a string of more than ${this.limits.maxChars} characters; refusing it`,
-      );
-    if (v.type === 'ArrayValue' && (v.value as unknown[]).length > this.limits.maxItems)
-      throw new ChatTemplateError(
-        `the chat template built a list of more than ${this.limits.maxItems} items; refusing it`,
-      );
+    const n = node as AstNode | undefined;
+    let v: Value;
+    if (n?.type === 'FilterExpression') v = this.filtered(n, env);
+    else {
+      if (n?.type === 'CallExpression') this.checkMethodCall(n, env);
+      v = super.evaluate(node, env);
+    }
+    this.checkBuilt(v);
     return v;
+  }
+
+  /** `operand | filter`, as the interpreter evaluates it, with the filter's output size checked first. */
+  private filtered(n: AstNode, env: Env): Value {
+    const operand = this.evaluate(n.operand as Node, env);
+    const f = n.filter!;
+    const name =
+      f.type === 'Identifier' ? f.value : f.type === 'CallExpression' ? f.callee?.value : undefined;
+    if (typeof name === 'string' && GROWING.has(name)) {
+      const [positional, keywords] =
+        f.type === 'CallExpression' ? this.internals.evaluateArguments(f.args ?? [], env) : [[], new Map()];
+      this.checkGrowth(name, operand, positional, keywords);
+    }
+    return this.internals.applyFilter(operand, f, env);
+  }
+
+  /** `text.replace(…)` and `text.split(…)`: the result's size from the string and the arguments, before the call. */
+  private checkMethodCall(n: AstNode, env: Env): void {
+    const c = n.callee;
+    const name = c?.property?.value;
+    if (c?.type !== 'MemberExpression' || c.computed || typeof name !== 'string') return;
+    if (name !== 'replace' && name !== 'split') return;
+    const object = this.evaluate(c.object as Node, env);
+    if (object.type !== 'StringValue') return;
+    const [positional, keywords] = this.internals.evaluateArguments(n.args ?? [], env);
+    this.checkGrowth(name, object, positional, keywords);
+  }
+
+  private checkGrowth(name: string, operand: Value, positional: Value[], keywords: Map<string, Value>): void {
+    const { maxChars, maxItems } = this.limits;
+    const g = grownSize(name, operand, { positional, keywords }, maxChars);
+    if (g && 'chars' in g && g.chars > maxChars)
+      throw new ChatTemplateError(
+        `the chat template's ${name} would build a string of ${g.chars > maxChars + 1 ? `${g.chars}` : `more than ${maxChars}`} characters (at most ${maxChars}); refusing it`,
+      );
+    if (g && 'items' in g && g.items > maxItems)
+      throw new ChatTemplateError(
+        `the chat template's split would build a list of ${g.items} items (at most ${maxItems}); refusing it`,
+      );
+  }
+
+  /** Every value once built: a string or list over the caps, or more text in all than maxBuiltChars, is refused. */
+  private checkBuilt(v: Value): void {
+    const { maxChars, maxItems } = this.limits;
+    if (v.type === 'StringValue') {
+      const length = (v.value as string).length;
+      if (length > maxChars)
+        throw new ChatTemplateError(
+          `the chat template built a string of more than ${maxChars} characters; refusing it`,
+        );
+      this.built += length;
+      const most = this.limits.maxBuiltChars ?? 16 * maxChars;
+      if (this.built > most)
+        throw new ChatTemplateError(
+          `the chat template built more than ${most} characters of text in all; refusing it`,
+        );
+    } else if (v.type === 'ArrayValue' || v.type === 'TupleValue' || v.type === 'ObjectValue') {
+      if (v.type !== 'ObjectValue' && (v.value as unknown[]).length > maxItems)
+        throw new ChatTemplateError(
+          `the chat template built a list of more than ${maxItems} items; refusing it`,
+        );
+      // Printed ({{ list }}) or passed to tojson, it must fit the output cap too.
+      if (writtenLength(v, 0, maxChars, this.sizes) > maxChars)
+        throw new ChatTemplateError(
+          `the chat template built a ${v.type === 'ObjectValue' ? 'mapping' : 'list'} of more than ${maxChars} characters written out; refusing it`,
+        );
+    }
   }
 }
 
