@@ -77,10 +77,12 @@ describe('real run on a Hugging Face repo', () => {
       writePng(png, image);
       // One family writes the binary container (any name but .json), the others JSON.
       const out = join(root, c.family === 'gemma3' ? 'gemma3.rtrace' : `${name}.trace.json`);
-      const r = real('run', png, '--model', repo, '--out', out);
+      // The model's own sizing of the original image: the grid keeps its aspect ratio.
+      const r = real('run', png, '--model', repo, '--out', out, '--image-size', 'native');
       expect(r.stderr).not.toMatch(/^real:/m);
       expect(r.status).toBe(0);
       const t = parseTraceBytes(readFileSync(out));
+      expect(t.sizing).toMatchObject({ mode: 'native', capped: false });
       expect(t.version).toBe(2);
       expect(t.modelInfo).toMatchObject({ family: tiny.modelType, attentionLayers: c.layers });
       expect(t.image).toMatchObject({ width: c.width, height: c.height });
@@ -103,6 +105,30 @@ describe('real run on a Hugging Face repo', () => {
       const s = real('score', out);
       expect(s.status).toBe(0);
       expect(JSON.parse(s.stdout).map).toHaveLength(grid.rows * grid.cols);
+
+      // The paper's sizing (the default): the image squeezed to 420 × 420 before the processor; the
+      // trace keeps the original size, and the map still peaks on a cell over the planted square.
+      const paperOut = join(root, `${name}.paper.trace.json`);
+      const p = real('run', png, '--model', repo, '--out', paperOut);
+      expect(p.status).toBe(0);
+      const pt = parseTraceBytes(readFileSync(paperOut));
+      expect(pt.sizing?.mode).toBe('paper');
+      expect(pt.image).toMatchObject({ width: c.width, height: c.height });
+      if (grid.tiles) return;
+      const { rows, cols } = pt.grid;
+      // Cells of the paper grid that overlap the planted cell's region (fractions of the image).
+      const over: number[] = [];
+      for (let y = 0; y < rows; y++)
+        for (let x = 0; x < cols; x++)
+          if (
+            (y + 1) / rows > c.row / grid.rows &&
+            y / rows < (c.row + 1) / grid.rows &&
+            (x + 1) / cols > c.col / grid.cols &&
+            x / cols < (c.col + 1) / grid.cols
+          )
+            over.push(y * cols + x);
+      const paperScratch = pt.generated.findIndex((g) => g.text.includes('scratch'));
+      expect(over).toContain(argmaxCell(pt, paperScratch));
     });
   }
 });

@@ -18,17 +18,19 @@ import { inspectModelCommand } from './inspect-model-command';
 import { parseTier, prepareCommand } from './prepare-command';
 import { runCommand } from './run-command';
 import { scoreCommand } from './score-command';
+import { SIZING_OPTIONS, sizingFromFlags } from './sizing-flags';
 
 const USAGE = `usage:
   real score TRACE [--view NAME] [--alpha A] [--beta B] [--k K] [--layers FROM:TO]   (TRACE: .json or binary)
   real convert IN OUT [--float16 | --float32]   (OUT .json: the JSON form; else binary, float16 by default)
-  real run IMAGE --model DIR [--dtype D] [--tier 1|2|3|none] [--out TRACE.json] [GENERATION]
-  real eval DIR --model DIR [--traces OUTDIR] [GENERATION] [--alpha A] [--beta B] [--k K] [--layers FROM:TO]
+  real run IMAGE --model DIR [--dtype D] [--tier 1|2|3|none] [--out TRACE.json] [GENERATION] [SIZING]
+  real eval DIR --model DIR [--traces OUTDIR] [GENERATION] [SIZING] [--alpha A] [--beta B] [--k K] [--layers FROM:TO]
   real eval-traces DIR [--alpha A] [--beta B] [--k K] [--layers FROM:TO]
   real inspect-model DIR [--dtype D | --dtype decoder=D,vision=D,embed=D] [--backend webgpu|wasm] [--max-buffer BYTES] [--memory BYTES]
-  real prepare IMAGE --model DIR [--question TEXT] [--tier 1|2|3|none]   (what the model will see; no ONNX loaded)
+  real prepare IMAGE --model DIR [--question TEXT] [--tier 1|2|3|none] [SIZING]   (what the model will see; no ONNX loaded)
 GENERATION: [--question TEXT] [--max-tokens N] [--greedy] [--temperature T] [--top-k K] [--top-p P] [--repetition-penalty R] [--seed S]
-  (by default as the model's generation_config.json says; --greedy keeps its repetition penalty)`;
+  (by default as the model's generation_config.json says; --greedy keeps its repetition penalty)
+SIZING: [--image-size paper|native|N] [--max-image-tokens N]   (a real model's image: the paper's 420 × 420 by default)`;
 
 // eslint-disable-next-line no-control-regex -- control characters are what it finds
 const UNPRINTABLE = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\ufffd]/g;
@@ -63,6 +65,7 @@ export async function main(argv: string[]): Promise<number> {
         options: {
           ...METHOD_OPTIONS,
           ...GENERATION_OPTIONS,
+          ...SIZING_OPTIONS,
           model: { type: 'string' },
           out: { type: 'string' },
           traces: { type: 'string' },
@@ -82,7 +85,8 @@ export async function main(argv: string[]): Promise<number> {
       throw new UsageError((e as Error).message, { cause: e });
     }
     const settings = settingsFromFlags(parsed.values);
-    const generation = generationFromFlags(parsed.values);
+    const sizing = sizingFromFlags(parsed.values);
+    const generation = { ...generationFromFlags(parsed.values), sizing };
     const [target, ...extra] = parsed.positionals;
     const paths = command === 'convert' ? 2 : 1;
     if (target === undefined || extra.length !== paths - 1)
@@ -124,7 +128,7 @@ export async function main(argv: string[]): Promise<number> {
       }
       case 'prepare':
         process.stdout.write(
-          `${await prepareCommand(target, model(), { question: parsed.values.question, tier: parseTier(parsed.values.tier) })}\n`,
+          `${await prepareCommand(target, model(), { question: parsed.values.question, tier: parseTier(parsed.values.tier), sizing }, err)}\n`,
         );
         return 0;
       case 'inspect-model':

@@ -1,4 +1,5 @@
 import { serializeTrace } from '../real';
+import { cappedNote } from '../workers/adapters/image-sizing';
 import type { GenerateOptions } from '../workers/engine/generate';
 import { pngDataUrl, readImageFile } from './image-file';
 import { formForPath, writeTraceFile } from './trace-out';
@@ -15,7 +16,9 @@ export async function runCommand(
   const image = readImageFile(imagePath);
   const model = await loadModelDir(modelDir, dtype);
   try {
-    const trace = await runToTrace(model, image, options);
+    const trace = await runToTrace(model, image, options, (s) => {
+      if (s.capped) log(`real: ${cappedNote(s)} (--max-image-tokens changes the cap)`);
+    });
     const dataUrl = pngDataUrl(image);
     // Version 2 keeps the original size beside the pixels (the map is drawn at the image's aspect ratio).
     trace.image = trace.version === 2 ? { width: image.width, height: image.height, dataUrl } : dataUrl;

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Trace } from '../real';
+import type { SizingUsed } from '../workers/adapters/image-sizing';
 import { parseDtypeRequest } from '../workers/hub';
 import { TraceBuilder } from '../workers/engine/assemble';
 import type { GenerateOptions } from '../workers/engine/generate';
@@ -35,9 +36,13 @@ export async function runToTrace(
   model: LoadedModel,
   image: RgbaImage,
   options: GenerateOptions = {},
+  onSizing?: (s: SizingUsed) => void,
 ): Promise<Trace> {
   const builder = TraceBuilder.forModel(model.info);
-  await model.engine.generate(image, options, (e) => builder.add(e));
+  await model.engine.generate(image, options, (e) => {
+    if (e.type === 'start' && e.sizing) onSizing?.(e.sizing);
+    builder.add(e);
+  });
   assertFiniteTrace(builder.trace);
   return builder.trace;
 }

@@ -1,3 +1,4 @@
+import { MAX_IMAGE_TOKEN_CAP } from '../../src/workers/adapters/image-sizing';
 import { describe, expect, it } from 'vitest';
 import { hfAdapter, isKnownFamily, KNOWN_FAMILIES } from '../../src/workers/adapters/hf-families';
 import type { FamilyRepo } from '../../src/workers/adapters/hf-types';
@@ -89,15 +90,24 @@ describe('chat templates', () => {
 });
 
 describe('images the model cannot take', () => {
-  it('a grid past the model’s positions, or past a cap the app sets', () => {
-    const a = hfAdapter(qwen({}, { text_config: { max_position_embeddings: 2048 } }));
+  it('a grid past the model’s positions, or past the image-token cap', () => {
+    const a = hfAdapter(
+      qwen({ maxImageTokens: MAX_IMAGE_TOKEN_CAP }, { text_config: { max_position_embeddings: 2048 } }),
+    );
     expect(() => a.plan({ width: 1920, height: 1080 }, {})).toThrow(
       'the image is 1920×1080 pixels and would take 2691 image tokens; the qwen2_vl model has only 2048 positions — scale it down first',
     );
     expect(a.plan({ width: 640, height: 480 }, {}).featurePositions).toHaveLength(391);
+    // Native sizing is reduced to the cap (max_pixels lowered), and says so.
     const capped = hfAdapter(qwen({ maxImageTokens: 10_000 }));
-    expect(() => capped.plan({ width: 4000, height: 3000 }, {})).toThrow(
-      'the image is 4000×3000 pixels and would take 15301 image tokens; at most 10000 are allowed — scale it down first',
+    const p = capped.plan({ width: 4000, height: 3000 }, { sizing: { mode: 'native' } });
+    expect(p.featurePositions.length).toBeLessThanOrEqual(10_000);
+    expect(p.sizing).toMatchObject({ mode: 'native', capped: true, cap: 10_000, uncappedTokens: 15_301 });
+    // A square size is what the user asked for: past the cap it is refused, not shrunk.
+    expect(() =>
+      capped.plan({ width: 4000, height: 3000 }, { sizing: { mode: 'square', side: 4096 } }),
+    ).toThrow(
+      'the qwen2_vl processor would make 16384 image tokens of the 4000×3000 image; the memory plan allows 10000 — use --image-size native (capped to fit) or a smaller size',
     );
   });
   it('an aspect ratio past 200:1, an image too small, a side that resizes to nothing', () => {

@@ -83,7 +83,8 @@ describe('real prepare on SmolVLM-Instruct (2.2B) configs', () => {
       // Without processor_config.json the count is derived by integer division: ⌊384 / 14⌋² / 3².
       ['smol-instruct-derived', {}],
     ] as const) {
-      const out = prepare(png(640, 480), folder(name, { ...files, ...extra }), '--tier', 'none');
+      const dir = folder(name, { ...files, ...extra });
+      const out = prepare(png(640, 480), dir, '--tier', 'none', '--image-size', 'native');
       expect(out.family).toBe('idefics3');
       expect(out.resized).toEqual({ width: 1536, height: 1152 });
       expect(out.imageTokens).toBe(13 * 81);
@@ -94,6 +95,14 @@ describe('real prepare on SmolVLM-Instruct (2.2B) configs', () => {
       expect(each).toHaveLength(12);
       for (const v of each) expect([v.rows, v.cols]).toEqual([9, 9]);
       expect(out.text.split('<image>').length - 1).toBe(13 * 81);
+      expect(out.sizing).toEqual({ mode: 'native', size: [1536, 1152], capped: false });
+      // The paper's sizing (the default): 420 × 420, then the processor's longest edge of 1536: 4 × 4 tiles.
+      const paper = prepare(png(640, 480), dir, '--tier', 'none');
+      expect(paper.sizing).toEqual({ mode: 'paper', size: [1536, 1536], capped: false });
+      expect(paper.image).toEqual({ width: 640, height: 480 });
+      expect(paper.imageTokens).toBe(17 * 81);
+      expect(paper.grid).toEqual({ rows: 36, cols: 36 });
+      expect(paper.views[2].box).toEqual([0, 0, 160, 120]);
     }
   });
 });
@@ -120,7 +129,7 @@ else
         ['640x480', '333x1000'].includes(`${(x.image as Json).width}x${(x.image as Json).height}`),
       )) {
         const { width, height } = c.image as { width: number; height: number };
-        const out = prepare(png(width, height), dir, '--tier', 'none');
+        const out = prepare(png(width, height), dir, '--tier', 'none', '--image-size', 'native');
         const [, gh, gw] = c.image_grid_thw as number[];
         const pads = c.image_pad_positions as { start: number; end_exclusive: number };
         const cells = Array.from({ length: pads.end_exclusive - pads.start }, (_, i) => pads.start + i);
@@ -222,7 +231,7 @@ else
         'tokenizer.json': tok as unknown as Json,
       });
       const c = g.cases[2]; // 333×1000: 4 × 2 tiles
-      const out = prepare(png(333, 1000), dir, '--tier', 'none');
+      const out = prepare(png(333, 1000), dir, '--tier', 'none', '--image-size', 'native');
       expect(out.text).toBe(c.expanded_prompt);
       expect(out.resized).toEqual({ width: 681, height: 2048 });
       expect(out.grid).toEqual({ rows: 32, cols: 16 });
@@ -264,12 +273,12 @@ else
         { 'tokenizer.json': tok as unknown as Json },
         Object.fromEntries(files.map((f) => [f, join(spec, f)])),
       );
-      const t1 = prepare(png(640, 480), dir);
+      const t1 = prepare(png(640, 480), dir, '--image-size', 'native');
       expect(t1.family).toBe('qwen3_5');
       expect(t1.thinking).toBe(true);
       expect(t1.text.endsWith('<|im_start|>assistant\n<think>\n')).toBe(true);
       expect(t1.stopIds).toEqual([248046, 248044]);
-      const none = prepare(png(640, 480), dir, '--tier', 'none');
+      const none = prepare(png(640, 480), dir, '--tier', 'none', '--image-size', 'native');
       const c = golden<{ cases: Json[] }>('qwen3_5.json').cases[1];
       expect(none.resized).toEqual(c.resized);
       expect(none.imagePositions).toEqual(Array.from({ length: 300 }, (_, i) => 4 + i));
@@ -279,6 +288,29 @@ else
         (c.position_ids as number[][]).map((r) => r.slice(0, upTo)),
       );
       expect(none.text.endsWith('<|im_start|>assistant\n<think>\n\n</think>\n\n')).toBe(true);
+      // The paper's sizing (the default): 420 × 420 smart-resized to 416 × 416 (factor 32): a 13 × 13 grid.
+      const photo = png(1920, 1080);
+      const paper = prepare(photo, dir, '--tier', 'none');
+      expect(paper.sizing).toEqual({ mode: 'paper', size: [416, 416], capped: false });
+      expect(paper.grid).toEqual({ rows: 13, cols: 13 });
+      expect(paper.image).toEqual({ width: 1920, height: 1080 });
+      expect(paper.views[0].box).toEqual([0, 0, 1920, 1080]);
+      // Native: 2,040 tokens, capped to the default 1,024 with one line on standard error.
+      const r = real('prepare', photo, '--model', dir, '--tier', 'none', '--image-size', 'native');
+      expect(r.status).toBe(0);
+      expect(r.stderr).toBe(
+        'real: native sizing capped to fit memory: 1008 image tokens (1344×768 pixels) instead of 2040, under the cap of 1024 (--max-image-tokens changes the cap)\n',
+      );
+      const native = JSON.parse(r.stdout);
+      expect(native.sizing).toEqual({ mode: 'native', size: [1344, 768], capped: true });
+      expect(native.maxImageTokens).toBe(1024);
+      expect(native.grid).toEqual({ rows: 24, cols: 42 });
+      const raised = prepare(photo, dir, '--image-size', 'native', '--max-image-tokens', '4096');
+      expect(raised.sizing).toEqual({ mode: 'native', size: [1920, 1088], capped: false });
+      expect(raised.imageTokens).toBe(2040);
+      // A square of 224: below Qwen3.5's min_pixels (65536), so its processor scales it up to 256 × 256.
+      const square = prepare(photo, dir, '--image-size', '224');
+      expect(square.sizing).toEqual({ mode: 'square', size: [256, 256], capped: false });
     });
 
     it('bad input: an unknown model_type, a template with no image slot, a bad --tier, no tokenizer', () => {

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { MAX_IMAGE_TOKEN_CAP } from '../../src/workers/adapters/image-sizing';
 import { hfAdapter } from '../../src/workers/adapters/hf-families';
 import type { FamilyRepo } from '../../src/workers/adapters/hf-types';
 import {
@@ -64,6 +65,8 @@ function repoFor(
     tokenizer: qwen35 ? qwen35Tokenizer() : qwenTokenizer(),
     tokenizerConfig: { eos_token: '<|im_end|>' },
     chatTemplate: CHATML_VISION_TEMPLATE,
+    // The goldens are the processor's own sizing, uncapped (transformers.js has no memory plan).
+    maxImageTokens: MAX_IMAGE_TOKEN_CAP,
   };
 }
 

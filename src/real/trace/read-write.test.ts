@@ -34,6 +34,7 @@ function v2() {
     seed: 4294967295,
     maxTokens: 600,
   };
+  t.sizing = { mode: 'native', size: [1344, 768], capped: true };
   return t;
 }
 
@@ -253,6 +254,7 @@ describe('version 2', () => {
     expect(t.prompting).toEqual({ system: 'Answer.', tier: 2 });
     expect(t.answer).toBeNull();
     expect(t.generation).toEqual(v2().generation);
+    expect(t.sizing).toEqual({ mode: 'native', size: [1344, 768], capped: true });
     expect(traceToJson(t)).toEqual(v2());
   });
   it('reads version 1 unchanged, keeping version-2 fields out of it', () => {
@@ -335,6 +337,10 @@ describe('version 2', () => {
       'generation.maxTokens',
     ],
     ['generation as a list', (t: ReturnType<typeof json>) => (t.generation = []), 'generation'],
+    ['an unknown sizing mode', (t: ReturnType<typeof json>) => (t.sizing.mode = 'huge'), 'sizing.mode'],
+    ['a sizing of one number', (t: ReturnType<typeof json>) => (t.sizing.size = [420]), 'sizing.size'],
+    ['a fractional size', (t: ReturnType<typeof json>) => (t.sizing.size = [420.5, 420]), 'sizing.size[0]'],
+    ['capped as a string', (t: ReturnType<typeof json>) => (t.sizing.capped = 'no'), 'sizing.capped'],
   ])('names the field for %s', (_name, mutate, field) => {
     expect(() => v2Error(mutate)).toThrow(new RegExp(`^${field.replace(/[[\].]/g, '\\$&')}: `));
   });

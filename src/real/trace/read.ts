@@ -10,6 +10,7 @@ import {
   type TraceModelInfo,
   type TracePromptToken,
   type TracePrompting,
+  type TraceSizing,
   type TraceVersion,
   type TraceView,
 } from './types';
@@ -325,6 +326,23 @@ function readGeneration(v: Json): TraceGeneration {
   };
 }
 
+function readSizing(v: Json): TraceSizing {
+  const o = expectObject(v, 'sizing');
+  if (o.mode !== 'paper' && o.mode !== 'native' && o.mode !== 'square')
+    fail('sizing.mode', 'expected "paper", "native" or "square"');
+  const size = expectArray(o.size, 'sizing.size');
+  if (size.length !== 2) fail('sizing.size', 'expected [width, height]');
+  if (typeof o.capped !== 'boolean') fail('sizing.capped', 'expected true or false');
+  return {
+    mode: o.mode,
+    size: [
+      expectWhole(size[0], 'sizing.size[0]', 1, 1_000_000),
+      expectWhole(size[1], 'sizing.size[1]', 1, 1_000_000),
+    ],
+    capped: o.capped,
+  };
+}
+
 function readOptional(o: Record<string, Json>, trace: AnyTrace): void {
   if (o.image !== undefined) trace.image = readImage(o.image, trace.version);
   if (o.mask !== undefined) trace.mask = expectDataUrl(o.mask, 'mask');
@@ -345,6 +363,7 @@ function readOptional(o: Record<string, Json>, trace: AnyTrace): void {
   if (o.views !== undefined) trace.views = readViews(o.views, trace);
   if (o.modelInfo !== undefined) trace.modelInfo = readModelInfo(o.modelInfo);
   if (o.prompting !== undefined) trace.prompting = readPrompting(o.prompting);
+  if (o.sizing !== undefined) trace.sizing = readSizing(o.sizing);
   if (o.answer !== undefined) {
     if (o.answer !== 'yes' && o.answer !== 'no' && o.answer !== null)
       fail('answer', 'expected "yes", "no" or null');

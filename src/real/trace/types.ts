@@ -93,6 +93,14 @@ export interface TraceGeneration {
   maxTokens: number;
 }
 
+/** Version 2: how a real model's image was sized before its processor, and the size the model saw. */
+export interface TraceSizing {
+  mode: 'paper' | 'native' | 'square';
+  size: [number, number];
+  /** True when native sizing was reduced to fit memory. */
+  capped: boolean;
+}
+
 export interface Trace<R extends AttentionRow = Float32Array> {
   format: typeof TRACE_FORMAT;
   version: TraceVersion;
@@ -116,6 +124,7 @@ export interface Trace<R extends AttentionRow = Float32Array> {
   prompting?: TracePrompting;
   answer?: 'yes' | 'no' | null;
   generation?: TraceGeneration;
+  sizing?: TraceSizing;
 }
 
 /** A trace whose rows may be float32 or float16 (what the readers of both forms return). */

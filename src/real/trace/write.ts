@@ -55,6 +55,7 @@ export function usesVersion2(trace: AnyTrace): boolean {
     trace.prompting !== undefined ||
     trace.answer !== undefined ||
     trace.generation !== undefined ||
+    trace.sizing !== undefined ||
     (trace.image !== undefined && typeof trace.image !== 'string')
   );
 }
@@ -64,7 +65,7 @@ export function versionToWrite(trace: AnyTrace): TraceVersion {
 }
 
 const OPTIONAL_V1 = ['image', 'mask', 'label', 'answerProbability', 'settings', 'timings'] as const;
-const OPTIONAL_V2 = ['views', 'modelInfo', 'prompting', 'answer', 'generation'] as const;
+const OPTIONAL_V2 = ['views', 'modelInfo', 'prompting', 'answer', 'generation', 'sizing'] as const;
 
 /** The fields before `generated`, in the spec's order. */
 function headJson(trace: AnyTrace): Record<string, unknown> {

@@ -45,19 +45,25 @@ export function gemma3Adapter(family: string, repo: FamilyRepo): HfAdapter<Famil
   );
   requireTokenId(repo, boi, own(repo.config, 'boi_token_index'), 'boi_token_index');
   requireTokenId(repo, eoi, own(repo.config, 'eoi_token_index'), 'eoi_token_index');
-  const sequence = `\n\n${boi}${image.repeat(n)}${eoi}\n\n`;
+  // Built once the layout has held n against the cap (a config may claim any n).
+  let sequence: string | undefined;
 
   const parts: FamilyParts<FamilyLayout> = {
     slot: boi,
     imageTokenId,
     defaultPositions: 'none',
-    layout: (w, h) => ({
-      image: { width: w, height: h },
-      resized: { width, height },
-      imageTokens: n,
-      views: [{ name: 'image', rows: side, cols: side, cells: iota(n), box: [0, 0, w, h] }],
-    }),
-    expand: (text) => text.split(boi).join(sequence),
+    vision: 'fixed',
+    layout(w, h, limit) {
+      // A fixed size and token count: nothing to reduce, only to check.
+      limit.check({ width, height }, n);
+      return {
+        image: { width: w, height: h },
+        resized: { width, height },
+        imageTokens: n,
+        views: [{ name: 'image', rows: side, cols: side, cells: iota(n), box: [0, 0, w, h] }],
+      };
+    },
+    expand: (text) => text.split(boi).join((sequence ??= `\n\n${boi}${image.repeat(n)}${eoi}\n\n`)),
     feeds(img) {
       const planes = resizeRgb(img, width, height, settings.filter, false);
       return {

@@ -5,6 +5,14 @@ import { firstOwn, own, RepoConfigError, tokenString, wholeNumber } from './conf
 import { renderPrompt, specialTokenVars } from './hf-prompt';
 import type { FamilyRepo, HfPlan, HfPrepared, Size } from './hf-types';
 import { mropePositions, mropeSlice, type MropePositions } from './processing/mrope';
+import {
+  checkImageBudget,
+  DEFAULT_MAX_IMAGE_TOKENS,
+  squareImage,
+  squareSide,
+  type SizingRequest,
+  type VisionAttention,
+} from './image-sizing';
 import type { ModelAdapter, RunOptions, ViewSpec, VisionInput } from './types';
 
 /**
@@ -31,6 +39,22 @@ export interface FamilyLayout {
   imageTokens: number;
   /** The default view first. */
   views: LayoutView[];
+  /** True when the processor's own sizing was reduced to fit the token cap (native sizing). */
+  capped?: boolean;
+  /** When capped: the image tokens of the processor's own sizing. */
+  uncappedTokens?: number;
+}
+
+/**
+ * What a family's layout is held to: `check` (image-sizing.ts's one bound)
+ * must be called with the resized size and the token count before any array
+ * is built; with `fit`, the family first lowers its processor's own limit
+ * until the tokens are within `cap`.
+ */
+export interface TokenLimit {
+  cap: number;
+  fit: boolean;
+  check(resized: Size, imageTokens: number): void;
 }
 
 export interface FamilyParts<L extends FamilyLayout> {
@@ -39,7 +63,9 @@ export interface FamilyParts<L extends FamilyLayout> {
   imageTokenId: number;
   /** Position ids when the decoder graph was not read. */
   defaultPositions: 'mrope' | 'plain' | 'none';
-  layout(width: number, height: number): L;
+  /** How the vision encoder attends (the default token cap, image-sizing.ts). */
+  vision: VisionAttention;
+  layout(width: number, height: number, limit: TokenLimit): L;
   /** The rendered prompt with the slot replaced by the image's tokens. */
   expand(text: string, layout: L): string;
   feeds(image: RgbaImage, layout: L): Record<string, VisionInput>;
@@ -134,23 +160,48 @@ export class HfAdapter<L extends FamilyLayout> implements ModelAdapter {
     return d.rank === 3 ? 'mrope' : 'plain';
   }
 
-  /** The image's layout; refuses sizes the model cannot take, with one line that says why. */
-  layout(width: number, height: number): L {
+  /** The token cap when the run names none: the plan's (repo.maxImageTokens), else the family's default. */
+  get defaultMaxImageTokens(): number {
+    return this.repo.maxImageTokens ?? DEFAULT_MAX_IMAGE_TOKENS[this.parts.vision];
+  }
+
+  /**
+   * The image's layout under a sizing (native when none is given; the CLI
+   * and the app default to the paper's), in the original image's pixels;
+   * refuses sizes the model cannot take, with one line that says why.
+   */
+  layout(width: number, height: number, sizing: SizingRequest = { mode: 'native' }): L {
     checkImageSize(width, height);
-    const l = this.parts.layout(width, height);
-    const cap = this.repo.maxImageTokens;
-    if (cap !== undefined && l.imageTokens > cap)
-      throw new ImageInputError(
-        `the image is ${width}×${height} pixels and would take ${l.imageTokens} image tokens; at most ${cap} are allowed — scale it down first`,
-      );
+    const side = squareSide(sizing);
+    const w = side ?? width;
+    const h = side ?? height;
+    const cap = sizing.maxImageTokens ?? this.defaultMaxImageTokens;
+    const l = this.parts.layout(w, h, {
+      cap,
+      fit: sizing.mode === 'native',
+      check: (resized, tokens) =>
+        checkImageBudget(this.family, { width, height }, resized, tokens, cap, sizing.mode),
+    });
     if (this.maxPositions !== undefined && l.imageTokens >= this.maxPositions)
       throw new ImageInputError(
         `the image is ${width}×${height} pixels and would take ${l.imageTokens} image tokens; the ${this.family} model has only ${this.maxPositions} positions — scale it down first`,
       );
-    return l;
+    if (side === null) return l;
+    // Boxes were worked out on the square image: stretched back over the original.
+    const sx = width / side;
+    const sy = height / side;
+    return {
+      ...l,
+      image: { width, height },
+      views: l.views.map((v) => ({
+        ...v,
+        box: [v.box[0] * sx, v.box[1] * sy, v.box[2] * sx, v.box[3] * sy] as LayoutView['box'],
+      })),
+    };
   }
 
   private planFor(l: L, options: Partial<RunOptions>): HfPlan {
+    const sizing = options.sizing ?? { mode: 'native' };
     const question = options.question ?? DEFAULT_QUESTION;
     if (question.trim() === '') throw new FamilyError('the question is empty');
     const rendered = renderPrompt(this.template, this.vars, question, options.tier, this.parts.slot);
@@ -193,6 +244,14 @@ export class HfAdapter<L extends FamilyLayout> implements ModelAdapter {
       views,
       prompting: { system: rendered.system, tier: rendered.tier },
       thinking: rendered.thinking,
+      sizing: {
+        mode: sizing.mode,
+        size: [l.resized.width, l.resized.height],
+        capped: l.capped ?? false,
+        cap: sizing.maxImageTokens ?? this.defaultMaxImageTokens,
+        imageTokens: l.imageTokens,
+        ...(l.capped ? { uncappedTokens: l.uncappedTokens } : {}),
+      },
       positionKind: kind,
       ropeDelta: mrope ? mrope.delta : 0,
       positionIds(start: number, count: number) {
@@ -207,13 +266,15 @@ export class HfAdapter<L extends FamilyLayout> implements ModelAdapter {
 
   /** Everything but the pixels: what `real prepare` prints. */
   plan(size: Size, options: Partial<RunOptions>): HfPlan {
-    return this.planFor(this.layout(size.width, size.height), options);
+    return this.planFor(this.layout(size.width, size.height, options.sizing), options);
   }
 
   prepare(image: RgbaImage, options: RunOptions): HfPrepared {
     checkImage(image);
-    const l = this.layout(image.width, image.height);
+    const l = this.layout(image.width, image.height, options.sizing);
     const plan = this.planFor(l, options);
-    return { ...plan, visionFeeds: this.parts.feeds(image, l) };
+    // Paper and square sizing: the processor gets the image resized to the square (its layout is the square's).
+    const side = options.sizing ? squareSide(options.sizing) : null;
+    return { ...plan, visionFeeds: this.parts.feeds(side === null ? image : squareImage(image, side), l) };
   }
 }

@@ -1,5 +1,6 @@
 import type { Tokenizer } from '@huggingface/tokenizers';
 import type { Json } from './config-read';
+import type { SizingUsed } from './image-sizing';
 import type { PreparedRun, ViewSpec } from './types';
 
 /**
@@ -28,7 +29,11 @@ export interface FamilyRepo {
   decoderPositionIds?: null | { rank: 2 | 3 };
   /** The vision encoder graph's input names, when read (Qwen's grid input is `grid_thw` or `image_grid_thw`). */
   visionInputNames?: readonly string[];
-  /** A cap on image tokens beyond the model's own (e.g. what the app can draw); none by default. */
+  /**
+   * The image-token cap of the memory plan (native sizing reduces to it, the
+   * other sizings refuse past it); the family's default (image-sizing.ts)
+   * when absent.
+   */
   maxImageTokens?: number;
 }
 
@@ -52,6 +57,8 @@ export interface HfPlan {
   prompting: { system: string | null; tier: 1 | 2 | 3 | null };
   /** True when the chat template opened `<think>` itself (counted as tier 1). */
   thinking: boolean;
+  /** How the image was sized, the size the model saw (trace-format.md, `sizing`), the cap and the tokens. */
+  sizing: SizingUsed;
   positionIds: PreparedRun['positionIds'];
   /** How the decoder takes positions: M-RoPE rows, one row, or none (implicit 0…S−1). */
   positionKind: 'mrope' | 'plain' | 'none';

@@ -67,24 +67,53 @@ export function idefics3Adapter(family: string, repo: FamilyRepo): HfAdapter<Ide
     slot: '<image>',
     imageTokenId,
     defaultPositions: 'plain',
-    layout(width, height) {
-      const resized = settings.doResize ? resizeLongestEdge(width, height, longestEdge) : { width, height };
-      if (resized.width < 1 || resized.height < 1)
-        throw new ImageInputError(
-          `the image is ${width}×${height} pixels; resized to a longest edge of ${longestEdge} one side has no pixels left — crop it first`,
+    vision: 'per-tile',
+    layout(width, height, limit) {
+      const at = (longest: number) => {
+        const resized = settings.doResize ? resizeLongestEdge(width, height, longest) : { width, height };
+        if (resized.width < 1 || resized.height < 1)
+          throw new ImageInputError(
+            `the image is ${width}×${height} pixels; resized to a longest edge of ${longest} one side has no pixels left — crop it first`,
+          );
+        const ve = splitting
+          ? resizeForVisionEncoder(resized.width, resized.height, tile)
+          : { width: tile, height: tile };
+        const tiles = splitting ? tileLayout(ve.width, ve.height, tile) : tileLayout(tile, tile, tile);
+        const frames = frameCount(tiles);
+        return { resized, tiles, frames, tokens: frames * seqLen };
+      };
+      let s = at(longestEdge);
+      let capped = false;
+      let uncappedTokens: number | undefined;
+      if (limit.fit && s.tokens > limit.cap && settings.doResize && splitting) {
+        // Native sizing, capped: the longest edge lowered a tile at a time until the tiles fit.
+        const start = Math.min(
+          Math.ceil(longestEdge / tile) - 1,
+          Math.ceil(Math.sqrt(limit.cap / seqLen)) + 1,
         );
-      const ve = splitting
-        ? resizeForVisionEncoder(resized.width, resized.height, tile)
-        : { width: tile, height: tile };
-      const tiles = splitting ? tileLayout(ve.width, ve.height, tile) : tileLayout(tile, tile, tile);
-      const frames = frameCount(tiles);
+        for (let k = start; k >= 1; k--) {
+          const t = at(k * tile);
+          if (t.tokens <= limit.cap) {
+            uncappedTokens = s.tokens;
+            [s, capped] = [t, true];
+            break;
+          }
+        }
+      }
+      // The tiles are cut from the image stretched to tiles.width × tiles.height: the larger of the two.
+      limit.check(
+        s.resized.width * s.resized.height > s.tiles.width * s.tiles.height ? s.resized : s.tiles,
+        s.tokens,
+      );
       return {
         image: { width, height },
-        resized,
-        tiles,
-        frames,
-        imageTokens: frames * seqLen,
-        views: views(tiles, side, width, height),
+        resized: s.resized,
+        tiles: s.tiles,
+        frames: s.frames,
+        imageTokens: s.tokens,
+        capped,
+        uncappedTokens,
+        views: views(s.tiles, side, width, height),
       };
     },
     expand: (text, l) => text.split('<image>').join(idefics3ImageText(l.tiles, seqLen)),

@@ -65,13 +65,33 @@ export function qwenVlAdapter(family: string, repo: FamilyRepo): HfAdapter<QwenL
     slot,
     imageTokenId,
     defaultPositions: 'mrope',
-    layout(width, height) {
+    vision: 'whole-image',
+    layout(width, height, limit) {
+      const tokens = (r: { width: number; height: number }) => (r.width * r.height) / (factor * factor);
       let resized = { width, height };
-      if (settings.doResize) resized = smartResize(height, width, factor, minPixels, maxPixels);
-      else if (width % factor || height % factor)
+      let capped = false;
+      let uncappedTokens: number | undefined;
+      if (settings.doResize) {
+        resized = smartResize(height, width, factor, minPixels, maxPixels);
+        if (limit.fit && tokens(resized) > limit.cap) {
+          // Native sizing, capped: the processor's max_pixels lowered to what the cap allows.
+          const fitted = smartResize(
+            height,
+            width,
+            factor,
+            minPixels,
+            Math.min(maxPixels, limit.cap * factor * factor),
+          );
+          if (tokens(fitted) < tokens(resized)) {
+            uncappedTokens = tokens(resized);
+            [resized, capped] = [fitted, true];
+          }
+        }
+      } else if (width % factor || height % factor)
         throw new ImageInputError(
           `do_resize is false and the image is ${width}×${height}; both sides must be multiples of ${factor}`,
         );
+      limit.check(resized, tokens(resized));
       const gridH = resized.height / patch;
       const gridW = resized.width / patch;
       const rows = gridH / merge;
@@ -82,6 +102,8 @@ export function qwenVlAdapter(family: string, repo: FamilyRepo): HfAdapter<QwenL
         gridH,
         gridW,
         imageTokens: rows * cols,
+        capped,
+        uncappedTokens,
         views: [{ name: 'image', rows, cols, cells: iota(rows * cols), box: [0, 0, width, height] }],
       };
     },

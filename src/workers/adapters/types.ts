@@ -1,4 +1,5 @@
 import type { RgbaImage } from '../engine/image';
+import type { SizingRequest, SizingUsed } from './image-sizing';
 
 /**
  * What differs between model families: how an image becomes the vision
@@ -44,6 +45,8 @@ export interface PreparedRun {
   views?: ViewSpec[];
   /** The system prompt and tier used (real-method.md, last section), when the family has tiers. */
   prompting?: { system: string | null; tier: 1 | 2 | 3 | null };
+  /** How a real model's image was sized (absent for the demo model, which has one fixed size). */
+  sizing?: SizingUsed;
   /** Position ids for `count` tokens from sequence position `start`; null when the decoder takes none. */
   positionIds(start: number, count: number): TensorSpec<BigInt64Array> | null;
 }
@@ -51,6 +54,8 @@ export interface PreparedRun {
 export interface RunOptions {
   question: string;
   tier?: 1 | 2 | 3 | null;
+  /** Image sizing for a real model (native when absent); the demo model keeps its own size. */
+  sizing?: SizingRequest;
 }
 
 export interface ModelAdapter {

@@ -39,6 +39,10 @@ export class TraceBuilder {
       if (this.modelInfo) {
         this.t.modelInfo = { ...this.modelInfo, attentionLayers: [...e.attentionLayers] };
         if (e.views?.length) this.t.views = e.views.map((v) => ({ ...v, box: [...v.box] }));
+        if (e.sizing) {
+          const { mode, size, capped } = e.sizing;
+          this.t.sizing = { mode, size: [size[0], size[1]], capped };
+        }
         if (e.prompting) {
           // No system prompt (tier "none") is written as an empty object.
           const { system, tier } = e.prompting;

@@ -1,4 +1,5 @@
 import type { Answer, TraceGeneration, TracePromptToken } from '../../real';
+import type { SizingUsed } from '../adapters/image-sizing';
 import type { ViewSpec } from '../adapters/types';
 import type { Backend } from '../runtime/ort-types';
 
@@ -19,6 +20,8 @@ export interface RunStart {
   prompting?: { system: string | null; tier: 1 | 2 | 3 | null };
   /** How the tokens are chosen, as used (the seed included, so the run can be replayed). */
   generation: TraceGeneration;
+  /** How a real model's image was sized and the size the model saw. */
+  sizing?: SizingUsed;
   /** attention[l] rows come from decoder layer attentionLayers[l]. */
   attentionLayers: number[];
   prompt: TracePromptToken[];

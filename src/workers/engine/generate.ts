@@ -1,4 +1,5 @@
 import { readAnswer, yesProbability, type Answer } from '../../real';
+import type { SizingRequest } from '../adapters/image-sizing';
 import type { ModelAdapter, PreparedRun } from '../adapters/types';
 import type { Ort, OrtTensor } from '../runtime/ort-types';
 import { runSession } from '../runtime/run-session';
@@ -31,6 +32,8 @@ export interface GenerateOptions {
   question?: string;
   /** Prompting tier (real-method.md, last section) for families that have one. */
   tier?: 1 | 2 | 3 | null;
+  /** How a real model's image is sized (real-method.md, "Image size"); the demo model ignores it. */
+  sizing?: SizingRequest;
   maxNewTokens?: number;
   /**
    * Changes to the model's decoding settings (`EngineSpec.sampling`) and the
@@ -189,6 +192,7 @@ export class GenerationEngine {
     const run = this.adapter.prepare(image, {
       question: options.question ?? spec.question,
       tier: options.tier,
+      sizing: options.sizing,
     });
     const promptIds = run.ids;
     // A prompt the model has no positions for would run on and answer garbage: refuse it first.
@@ -237,6 +241,7 @@ export class GenerationEngine {
       views: run.views,
       prompting: run.prompting,
       generation: { ...sampling, seed, maxTokens: maxNew },
+      sizing: run.sizing,
       attentionLayers: spec.io.attentionLayers,
       prompt,
       promptAttention: step.rows,

@@ -3,12 +3,14 @@ import { DEFAULT_QUESTION } from '../../real/prompting';
 import { familyRepoFrom, hfAdapter } from '../adapters/hf-families';
 import {
   loadRepo,
+  maxImageTokens,
   planRepo,
   type DtypeRequest,
   type HubProgress,
   type RepoPlan,
   type RepoSource,
 } from '../hub';
+import { MAX_PLANNED_IMAGE_TOKENS } from '../hub/memory-plan';
 import { patchDecoder, readGraph } from '../onnx';
 import type { LoadProgress } from '../package/load';
 import type { Backend, OrtSource } from '../runtime/ort-types';
@@ -113,6 +115,7 @@ export async function loadRepoModel(
       {
         decoderPositionIds: io.positionIds ? { rank: io.positionIds.rank } : null,
         visionInputNames: vision.inputs.map((v) => v.name),
+        maxImageTokens: planImageTokenCap(plan),
       },
     ),
   );
@@ -174,6 +177,17 @@ export async function loadRepoModel(
     fallbackReason: sessions.fallbackReason ?? fallbackReason,
     release: () => releaseSessions(sessions),
   };
+}
+
+/**
+ * The image-token cap native sizing reduces to: the memory plan's largest
+ * count that fits the device, or, where the plan knows of no bound (WebGPU
+ * without deviceMemory), none here, so the family's conservative default
+ * applies (image-sizing.ts).
+ */
+export function planImageTokenCap(plan: RepoPlan): number | undefined {
+  const cap = maxImageTokens(plan.memory);
+  return cap >= MAX_PLANNED_IMAGE_TOKENS ? undefined : cap;
 }
 
 /** "org/name" from a hub URL or folder path, for the trace's `model`. */

@@ -45,8 +45,8 @@ import { siblingPath } from './repo-path';
 import type { RepoSource } from './source';
 
 const MiB = 2 ** 20;
-/** Caps on the small files: far above real ones (tokenizer.json of Gemma 3 is 33 MB). */
-const SMALL_FILE_CAP = 16 * MiB;
+/** Caps on the small files: far above real ones (tokenizer.json of Gemma 3 is 33 MB); prepare reads under them too. */
+export const SMALL_FILE_CAP = 16 * MiB;
 export const TOKENIZER_CAP = 256 * MiB;
 /** Every dtype's graph up to this size is read for the memory plan (graph-only exports are ~1 MB). */
 export const FACTS_READ_LIMIT = 16 * MiB;
