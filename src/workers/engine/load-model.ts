@@ -3,6 +3,7 @@ import { adapterFor } from '../adapters';
 import { loadPackage, type LoadProgress, type PackageReader } from '../package/load';
 import type { Backend, OrtSource } from '../runtime/ort-types';
 import { createSessions, releaseSessions, type ModelGraphs, type Sessions } from '../runtime/sessions';
+import { lastPositionLogits } from '../onnx';
 import { decoderIoFromManifest } from './decoder-io';
 import { GenerationEngine } from './generate';
 import { checkPackageSessions } from './load-checks';
@@ -52,6 +53,15 @@ export function yesNoIds(vocab: Iterable<[string, number]>) {
 }
 
 /** The demo package: manifest → verified files → sessions on the preferred backend → an engine. */
+/** The decoder with logits of the last position only; a graph that cannot be read is left to the session to refuse. */
+function lastLogitsOf(decoder: Uint8Array): Uint8Array {
+  try {
+    return lastPositionLogits(decoder).bytes;
+  } catch {
+    return decoder;
+  }
+}
+
 export async function loadModel(
   ort: OrtSource,
   reader: PackageReader,
@@ -69,7 +79,7 @@ export async function loadModel(
   const graphs: ModelGraphs = {
     vision: { name: m.files.visionEncoder.path, bytes: pkg.files.visionEncoder },
     embed: { name: m.files.embedTokens.path, bytes: pkg.files.embedTokens },
-    decoder: { name: m.files.decoder.path, bytes: pkg.files.decoder },
+    decoder: { name: m.files.decoder.path, bytes: lastLogitsOf(pkg.files.decoder) },
   };
   const sessions: Sessions = await createSessions(ort, graphs, io, prefer, webgpuAvailable);
   // Swapped files and a grid of the wrong shape are refused now, not after a run (load-checks.ts).

@@ -11,7 +11,7 @@ import {
   type RepoSource,
 } from '../hub';
 import { MAX_PLANNED_IMAGE_TOKENS } from '../hub/memory-plan';
-import { patchDecoder, readGraph } from '../onnx';
+import { lastPositionLogits, patchDecoder, readGraph } from '../onnx';
 import type { LoadProgress } from '../package/load';
 import type { Backend, OrtSource } from '../runtime/ort-types';
 import { createSessions, releaseSessions, type ModelGraphs } from '../runtime/sessions';
@@ -96,7 +96,9 @@ export async function loadRepoModel(
   const decoderFile = repo.graphs.decoder.path;
   options.onProgress?.({ status: 'patch', file: decoderFile });
   const patched = patchDecoder(repo.graphs.decoder.bytes);
-  const graph = readGraph(patched.bytes);
+  // No logits for every prompt position: the LM head sliced to the last one where the graph has no num_logits_to_keep.
+  const decoderBytes = lastPositionLogits(patched.bytes).bytes;
+  const graph = readGraph(decoderBytes);
   const numLayers = Number(repo.config.textConfig.num_hidden_layers ?? patched.layers.length);
   const io = decoderIoFromGraph(graph, patched.layers, numLayers, decoderFile);
   const tokenizer = new Tokenizer(repo.tokenizerJson, repo.tokenizerConfig ?? {});
@@ -130,7 +132,7 @@ export async function loadRepoModel(
       bytes: repo.graphs.embed.bytes,
       externalData: repo.graphs.embed.externalData,
     },
-    decoder: { name: decoderFile, bytes: patched.bytes, externalData: repo.graphs.decoder.externalData },
+    decoder: { name: decoderFile, bytes: decoderBytes, externalData: repo.graphs.decoder.externalData },
   };
   options.onProgress?.({ status: 'ready', name: source.where });
   const sessions = await createSessions(ort, graphs, io, backend, async () => null);

@@ -8,7 +8,7 @@
  * is checked to be a positive whole number where the plan uses it.
  */
 import type { ExternalDataFile, GraphBody, GraphInfo, NodeInfo, TensorMeta } from '../onnx';
-import { allGraphs, externalDataFiles, readGraph } from '../onnx';
+import { allGraphs, externalDataFiles, givesLastLogitsOnly, readGraph } from '../onnx';
 import { HubError, messageOf } from './hub-error';
 
 /** A graph's external data: location exactly as written, and max(offset + length) over its tensors. */
@@ -236,7 +236,8 @@ function decoderFacts(g: GraphInfo, file: string, nodes: NodeInfo[]): DecoderFac
     hidden,
     vocab,
     logitBytes: ELEM_BYTES[logits.elemType] ?? 4,
-    lastLogitsOnly: g.inputs.some((v) => v.name === 'num_logits_to_keep'),
+    // num_logits_to_keep, or an LM head the loader slices to the last position (onnx/last-logits.ts).
+    lastLogitsOnly: givesLastLogitsOnly(g),
     heads: heads(nodes),
     widest: widths.length ? Math.max(...widths) : null,
     state,

@@ -20,7 +20,8 @@
  * - the prefill: the larger of the vision encoder's and the decoder's peak
  *   (one layer's attention probabilities, heads × S × S; the MLP's three
  *   intermediate tensors; six hidden-size tensors; the logits, of the last
- *   position only when the graph has `num_logits_to_keep`), plus the image
+ *   position only when the graph has `num_logits_to_keep` or an LM head the
+ *   loader slices to it, onnx/last-logits.ts), plus the image
  *   features and the embeddings held meanwhile. Its largest single buffer
  *   must fit `maxBufferSize` on WebGPU.
  * Pure: no I/O; planRepo (plan.ts) gathers the facts.

@@ -28,3 +28,4 @@ export {
 } from './attention-plan';
 export { patchDecoder, type PatchResult } from './patch-decoder';
 export { UnpatchableError } from './unpatchable';
+export { givesLastLogitsOnly, lastPositionLogits, type LastLogitsResult } from './last-logits';
