@@ -134,6 +134,7 @@ describe('real run on a Hugging Face repo', () => {
 });
 
 describe("real run decodes as the repo's generation_config.json says", () => {
+  // Four CLI runs (about 10 s each here).
   it('records the settings it used; --greedy keeps the repetition penalty; --seed replays a sampled run', () => {
     const repo = join(root, 'generation-qwen2_vl');
     const tiny = writeTinyRepo(repo, 'qwen2_vl');
@@ -168,7 +169,7 @@ describe("real run decodes as the repo's generation_config.json says", () => {
     expect(a.t.generation).toMatchObject({ greedy: false, temperature: 50, topK: 0, topP: 1, seed: 7 });
     expect(a.t.generated.map((g) => g.id)).not.toEqual(tiny.answer.ids);
     expect(trace(...hot).t.generated.map((g) => g.id)).toEqual(a.t.generated.map((g) => g.id));
-  });
+  }, 180_000);
 });
 
 describe('real run on a broken repo: one clear line, exit 2', () => {

@@ -205,3 +205,42 @@ export function tinyWeights(plan: WeightPlan): TinyWeights {
     chain: plan.chain,
   };
 }
+
+/**
+ * The same graphs with random weights (for tests that compare two runtimes
+ * on a model with no planted behaviour): every matrix Gaussian with a
+ * 1/√fan-in scale, the LM head sharper (its logits spread a few units, so
+ * greedy decoding wanders and repeats, which the repetition penalty changes).
+ * Seeded: the same seed, the same weights.
+ */
+export function randomTinyWeights(w: TinyWeights, seed: number): TinyWeights {
+  const u = rng(seed);
+  const gauss = () => {
+    // Box–Muller on two uniforms in (0, 1).
+    const a = u() + 0.5 || 1e-9;
+    const b = u() + 0.5;
+    return Math.sqrt(-2 * Math.log(a)) * Math.cos(2 * Math.PI * b);
+  };
+  const fill = (x: Float32Array, fanIn: number, gain = 1) =>
+    Float32Array.from(x, () => (gain * gauss()) / Math.sqrt(fanIn));
+  const H = w.hidden;
+  const layers: LayerWeights[] = w.layers.map((l) =>
+    l.kind === 'linear'
+      ? { kind: 'linear', inProj: fill(l.inProj, H), conv: fill(l.conv, 4), outProj: fill(l.outProj, 4) }
+      : {
+          kind: 'attention',
+          wq: fill(l.wq, H, 2),
+          wk: fill(l.wk, H, 2),
+          wv: fill(l.wv, H),
+          wo: fill(l.wo, w.heads * w.headDim),
+        },
+  );
+  return {
+    ...w,
+    layers,
+    embed: fill(w.embed, 1),
+    lm: fill(w.lm, H, 3),
+    lmBias: fill(w.lmBias, 1, 0.5),
+    brightnessScale: 2,
+  };
+}

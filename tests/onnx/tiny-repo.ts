@@ -18,7 +18,7 @@ import {
 } from './tiny-repo-graphs';
 import { familyDef, SHAPE, textConfig, WORDS, type Json } from './tiny-repo-families';
 import type { TinyTokenizer } from './tiny-repo-tokenizer';
-import { tinyWeights, type TinyWeights } from './tiny-repo-weights';
+import { randomTinyWeights, tinyWeights, type TinyWeights } from './tiny-repo-weights';
 
 export const TINY_FAMILIES = [
   'qwen2_vl',
@@ -66,6 +66,11 @@ export interface TinyRepoOptions {
   exposeProbs?: boolean;
   /** An Optimum-style merged decoder: `use_cache_branch` picks an If's branch with or without the past. */
   ifMerged?: boolean;
+  /**
+   * Random weights of the same graphs, from this seed (randomTinyWeights):
+   * nothing planted, so `answer` and `darkAnswer` say nothing of what it writes.
+   */
+  randomWeights?: number;
 }
 
 export interface TinyAnswer {
@@ -139,7 +144,7 @@ export function tinyRepo(family: TinyFamily, options: TinyRepoOptions = {}): Tin
   const answer = chainFor(mode === 'no' ? 'no' : 'yes');
   const darkAnswer = mode === 'bright' ? chainFor('no') : answer;
   const imageId = tok.id(def.imageToken);
-  const weights = tinyWeights({
+  const designed = tinyWeights({
     vocab: tok.vocab.length,
     chain: answer.ids,
     imageTokens: [imageId],
@@ -148,6 +153,8 @@ export function tinyRepo(family: TinyFamily, options: TinyRepoOptions = {}): Tin
       brightAnswer: { yes: tok.id(tok.wordToken('yes', true)), no: tok.id(tok.wordToken('no', true)) },
     }),
   });
+  const weights =
+    options.randomWeights === undefined ? designed : randomTinyWeights(designed, options.randomWeights);
   const decoder: DecoderSpec = {
     ...def.decoder,
     exposeProbs: options.exposeProbs ?? false,

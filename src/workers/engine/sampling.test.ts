@@ -10,8 +10,8 @@ import {
 } from './sampling';
 
 /**
- * Python's own numbers, printed by Debian's python3:
- *   python3 -c "import random
+ * Python's own numbers, printed by Debian's /usr/bin/python3:
+ *   /usr/bin/python3 -c "import random
  *   for s in [0, 1, 42, 4294967295, 123456789]:
  *     random.seed(s); print(s, random.random(), random.random(), random.random())
  *     random.seed(s); [random.random() for _ in range(1000)]; print(random.random())"
