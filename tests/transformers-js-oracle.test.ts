@@ -77,8 +77,8 @@ function image(width: number, height: number): RgbaImage {
 /** Families whose generation_config.json samples (do_sample with top-k > 1). */
 const SAMPLED = new Set<TinyFamily>(['qwen3_5', 'qwen3_5_hybrid', 'gemma3']);
 
-/** Native sizing: the image as the model's processor takes it (the project's paper sizing would resize it first). */
-const NATIVE = { sizing: { mode: 'native' } } as object;
+/** Native sizing: the image as the model's processor takes it (the CLI's and app's paper sizing would resize it first). */
+const NATIVE: GenerateOptions = { sizing: { mode: 'native' } };
 
 interface Case {
   family: TinyFamily;
