@@ -1,0 +1,207 @@
+import * as Comlink from 'comlink';
+import type { RunSetBatch, RunSetFile, RunSetWorkerApi } from '../../workers/run-set-api';
+import { byPath, isReportFile, isSummaryFile, isTraceFile } from '../../workers/run-set/open-run-set';
+import { CANCELLED } from '../../workers/trace-api';
+import type { RealSettings } from '../../real';
+import { useAppStore } from '../store';
+import { openTraceFile } from '../trace-client';
+import type { FolderFiles } from './folder-files';
+import { galleryList } from './gallery-list';
+import {
+  patchSet,
+  putSet,
+  setMode,
+  setPlace,
+  useRunSets,
+  type RunSet,
+  type RunSetProgress,
+  type Slot,
+} from './run-set-store';
+
+/**
+ * The page's side of the run-set workers: a folder is handed over as File
+ * references (nothing is read here), rows come back in batches into the
+ * run-set store. The first worker reads the summaries; the traces they do
+ * not cover are split over a few workers (scoring is the slow part, and a
+ * page's main thread has little to do meanwhile). Each slot has its own
+ * workers, so opening a second set never stops the first. Opening a run
+ * from the gallery goes through the trace worker, as any trace file does.
+ */
+
+/** Workers per slot: two at least (the page's thread is mostly idle while a set loads), at most four. */
+const LANES = Math.max(2, Math.min(4, Math.floor((navigator.hardwareConcurrency || 2) / 2)));
+
+const workers: Partial<Record<Slot, Comlink.Remote<RunSetWorkerApi>[]>> = {};
+
+function client(slot: Slot, lane: number): Comlink.Remote<RunSetWorkerApi> {
+  const list = (workers[slot] ??= []);
+  if (list[lane]) return list[lane];
+  const worker = new Worker(new URL('../../workers/run-set.worker.ts', import.meta.url), {
+    type: 'module',
+    name: `run-set-${slot}-${lane}`,
+  });
+  worker.addEventListener('error', (e) => {
+    e.preventDefault();
+    worker.terminate();
+    delete workers[slot]?.[lane];
+    patchSet(slot, {
+      loading: false,
+      error: `The run-set reader stopped (${e.message || 'an error'}); open the folder again.`,
+    });
+  });
+  list[lane] = Comlink.wrap<RunSetWorkerApi>(worker);
+  return list[lane];
+}
+
+const emptySet = (name: string, files: Map<string, File>): RunSet => ({
+  name,
+  files,
+  rows: [],
+  failures: [],
+  progress: null,
+  loading: true,
+  header: null,
+  report: null,
+  reportPath: null,
+  notes: [],
+  error: null,
+  timing: { chosen: performance.now(), firstRows: null, done: null },
+});
+
+let opening: Partial<Record<Slot, number>> = {};
+
+export async function openRunSet(folder: FolderFiles, slot: Slot): Promise<void> {
+  const mine = (opening[slot] ?? 0) + 1;
+  opening = { ...opening, [slot]: mine };
+  const files = new Map(folder.files.map((f) => [f.path, f.file as File]));
+  performance.mark('real:run-set-chosen', { detail: slot });
+  putSet(slot, emptySet(folder.name, files));
+  setMode('gallery');
+  if (slot === 'A') setPlace({ opened: null, scrollTop: 0 });
+  const traces = folder.files.filter((f) => isTraceFile(f.path));
+  if (traces.length === 0) {
+    patchSet(slot, {
+      loading: false,
+      error: `${folder.name}: no trace files (.json or .rtrace) in this folder`,
+    });
+    return;
+  }
+  const progress: RunSetProgress = {
+    phase: 'summary',
+    done: 0,
+    total: traces.length,
+    fromSummary: 0,
+    built: 0,
+    failed: 0,
+  };
+  const live = () => opening[slot] === mine;
+  const onBatch = (b: RunSetBatch) => {
+    const cur = useRunSets.getState().sets[slot];
+    if (!live() || !cur) return;
+    for (const r of b.rows) progress[r.source === 'summary' ? 'fromSummary' : 'built']++;
+    progress.failed += b.failures.length;
+    progress.done += b.rows.length + b.failures.length;
+    const first = cur.rows.length === 0 && b.rows.length > 0;
+    if (first) performance.mark('real:run-set-first-rows', { detail: slot });
+    patchSet(slot, {
+      rows: b.rows.length ? cur.rows.concat(b.rows) : cur.rows,
+      failures: b.failures.length ? cur.failures.concat(b.failures) : cur.failures,
+      progress: { ...progress },
+      timing: first ? { ...cur.timing, firstRows: performance.now() } : cur.timing,
+    });
+  };
+  const batches = Comlink.proxy(onBatch);
+  try {
+    const found = await client(slot, 0).summaries(
+      folder.files.filter((f) => isSummaryFile(f.path) || isReportFile(f.path)),
+      traces.map((f) => f.path),
+      batches,
+    );
+    if (!live()) return;
+    patchSet(slot, {
+      header: found.header,
+      report: found.report,
+      reportPath: found.reportPath,
+      notes: found.notes,
+    });
+    const covered = new Set(found.covered);
+    const rest = traces.filter((f) => !covered.has(f.path)).sort(byPath);
+    progress.phase = 'building';
+    patchSet(slot, { progress: { ...progress } });
+    // Dealt round-robin, so each lane gets every category's share.
+    const lanes: RunSetFile[][] = Array.from({ length: Math.min(LANES, Math.max(1, rest.length)) }, () => []);
+    rest.forEach((f, i) => lanes[i % lanes.length].push(f));
+    const settings = useAppStore.getState().view.settings;
+    await Promise.all(lanes.map((part, i) => feed(client(slot, i), part, settings, batches, live)));
+    if (!live()) return;
+    progress.phase = 'done';
+    const cur = useRunSets.getState().sets[slot]!;
+    patchSet(slot, {
+      loading: false,
+      progress: { ...progress },
+      timing: { ...cur.timing, done: performance.now() },
+    });
+    performance.mark('real:run-set-done', { detail: slot });
+  } catch (e) {
+    if (!live()) return;
+    const m = (e as Error).message;
+    cancelRunSet(slot);
+    patchSet(
+      slot,
+      m === CANCELLED
+        ? { loading: false, notes: ['Stopped: the rows read so far are shown.'] }
+        : { loading: false, error: m },
+    );
+  }
+}
+
+/** Files go to a worker in parts this small (cloning a File costs the page), this many parts in flight. */
+const PART = 8;
+const PARTS_IN_FLIGHT = 2;
+
+/** One lane's traces, handed to its worker part by part, a couple of parts ahead of what it has done. */
+async function feed(
+  api: Comlink.Remote<RunSetWorkerApi>,
+  traces: RunSetFile[],
+  settings: RealSettings,
+  onBatch: (b: RunSetBatch) => void,
+  live: () => boolean,
+): Promise<void> {
+  let next = 0;
+  const run = async (): Promise<void> => {
+    while (next < traces.length && live()) {
+      const part = traces.slice(next, next + PART);
+      next += PART;
+      await api.build(part, settings, onBatch);
+    }
+  };
+  await Promise.all(Array.from({ length: PARTS_IN_FLIGHT }, run));
+}
+
+export function cancelRunSet(slot: Slot): void {
+  for (const w of workers[slot] ?? []) void w?.cancel();
+}
+
+export function closeRunSet(slot: Slot): void {
+  cancelRunSet(slot);
+  opening = { ...opening, [slot]: (opening[slot] ?? 0) + 1 };
+  putSet(slot, undefined);
+}
+
+/** Opens one run of set A in the inspector, keeping the gallery's place. */
+export function openRow(trace: string, scrollTop?: number): void {
+  const file = useRunSets.getState().sets.A?.files.get(trace);
+  if (!file) return;
+  setPlace({ opened: trace, ...(scrollTop !== undefined ? { scrollTop } : {}) });
+  setMode('inspector');
+  void openTraceFile(file);
+}
+
+/** The next (+1) or previous (−1) run of the gallery's filtered, sorted list, opened in the inspector. */
+export function stepRow(by: 1 | -1): void {
+  const s = useRunSets.getState();
+  const list = galleryList(s);
+  const at = list.findIndex((r) => r.trace === s.place.opened);
+  const next = list[at + by];
+  if (at >= 0 && next) openRow(next.trace);
+}
