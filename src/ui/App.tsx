@@ -16,10 +16,16 @@ import { TokenScorePanel } from './components/TokenScorePanel';
 import { TokenStrip } from './components/TokenStrip';
 import { TraceFiles } from './components/TraceFiles';
 import { ViewControls } from './components/ViewControls';
+import { CompareOpen } from './components/compare/CompareOpen';
+import { SideBySide } from './components/compare/SideBySide';
+import { GalleryBar } from './components/run-set/GalleryBar';
+import { ModeSwitch } from './components/run-set/ModeSwitch';
+import { RunSetView } from './components/run-set/RunSetView';
 import { Walkthrough } from './components/walkthrough/Walkthrough';
 import { showExample } from './example';
 import { probeWebGpu } from './gpu-probe';
 import { BUILT_IN_MODEL, loadModel } from './inference-client';
+import { setMode, useRunSets } from './run-set/run-set-store';
 import { useAppStore } from './store';
 import { openWalkthrough, useWalkthrough } from './walkthrough-store';
 
@@ -37,6 +43,7 @@ export function App() {
     if (query.get('example') !== '0') void showExample();
   }, []);
   const { open, presenting } = useWalkthrough();
+  const mode = useRunSets((s) => s.mode);
   const trace = useAppStore((s) => s.run.trace);
   const hasRun = trace !== null;
   return (
@@ -44,9 +51,13 @@ export function App() {
       <header>
         <h1>ReAL Inspector</h1>
         <BackendBadge />
+        <ModeSwitch />
         <button
           className="explain-open"
-          onClick={() => openWalkthrough(0)}
+          onClick={() => {
+            setMode('inspector');
+            openWalkthrough(0);
+          }}
           disabled={!hasRun || open}
           data-testid="explain.open"
           title="The method step by step, on the run on screen"
@@ -58,6 +69,10 @@ export function App() {
         <main className="presentation">
           <Walkthrough />
         </main>
+      ) : mode === 'gallery' ? (
+        <RunSetView />
+      ) : mode === 'compare' ? (
+        <SideBySide />
       ) : open ? (
         // The run stays on the left; the walkthrough takes the panels' place.
         <main className="layout explaining">
@@ -77,6 +92,7 @@ export function App() {
             </ErrorBoundary>
           </aside>
           <section className="center" aria-label="The run">
+            <GalleryBar />
             <RunView trace={trace} />
             <ErrorBoundary what="The display, file and ablation panels" resetKey={trace}>
               <details className="panel group" open>
@@ -86,6 +102,7 @@ export function App() {
               <details className="panel group" open>
                 <summary>Save, open and export</summary>
                 <TraceFiles />
+                <CompareOpen />
                 <ExportButtons />
               </details>
               <AblationGrid />
