@@ -145,6 +145,22 @@ else
     });
   });
 
+describe('a chat template that does not parse', () => {
+  it.each(['{%', '{{', '{% if x %}', '{{ x '])(
+    '%j is refused in one line, never with the parser’s TypeError',
+    (src) => {
+      let message = '';
+      try {
+        new ChatTemplate(src, DEFAULT_TEMPLATE_LIMITS);
+      } catch (e) {
+        message = (e as Error).message;
+      }
+      expect(message).toMatch(/^the chat template does not parse: \S/);
+      expect(message).not.toMatch(/Cannot read|undefined|\n/);
+    },
+  );
+});
+
 describe('chat template bounds', () => {
   const small = { maxSource: 10_000, maxChars: 100_000, maxItems: 10_000, maxSteps: 200_000, maxMs: 300 };
   const refuse = (src: string, re: RegExp, limits = small) => {

@@ -110,4 +110,3 @@ export const mutation: fc.Arbitrary<Mutation> = fc.oneof(
   { weight: 1, arbitrary: hostileValue.map((value) => ({ kind: 'append' as const, value })) },
   { weight: 1, arbitrary: fc.constant({ kind: 'duplicate' as const }) },
 );
-

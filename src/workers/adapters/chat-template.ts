@@ -233,7 +233,13 @@ export class ChatTemplate {
     try {
       this.parsed = new Template(source).parsed;
     } catch (e) {
-      throw new ChatTemplateError(`the chat template does not parse: ${(e as Error).message}`, { cause: e });
+      // The parser's own syntax errors say what is wrong; a TypeError is it tripping over malformed input
+      // (a template cut inside a tag), whose text would only confuse.
+      const why =
+        e instanceof TypeError || e instanceof RangeError
+          ? 'a tag or an expression is cut off or malformed'
+          : (e as Error).message.split('\n')[0];
+      throw new ChatTemplateError(`the chat template does not parse: ${why}`, { cause: e });
     }
   }
 

@@ -1,12 +1,14 @@
 import { Tokenizer } from '@huggingface/tokenizers';
 import { DEFAULT_QUESTION } from '../../real/prompting';
 import { familyRepoFrom, hfAdapter } from '../adapters/hf-families';
+import type { FamilyLayout, HfAdapter } from '../adapters/hf-adapter';
 import {
   loadRepo,
   maxImageTokens,
   planRepo,
   type DtypeRequest,
   type HubProgress,
+  type LoadedRepo,
   type RepoPlan,
   type RepoSource,
 } from '../hub';
@@ -15,7 +17,7 @@ import { lastPositionLogits, patchDecoder, readGraph } from '../onnx';
 import type { LoadProgress } from '../package/load';
 import type { Backend, OrtSource } from '../runtime/ort-types';
 import { createSessions, releaseSessions, type ModelGraphs } from '../runtime/sessions';
-import { decoderIoFromGraph } from './decoder-io';
+import { decoderIoFromGraph, type DecoderIo } from './decoder-io';
 import { GenerationEngine } from './generate';
 import { yesNoIds, type LoadedModel } from './load-model';
 import { HfTokenText } from './hf-token-text';
@@ -75,11 +77,28 @@ function progressOf(p: HubProgress): LoadProgress | null {
   return null;
 }
 
-export async function loadRepoModel(
-  ort: OrtSource,
+/** Everything a repo model needs before its sessions: the plan, the files, the patched decoder, the adapter. */
+export interface PreparedRepoModel {
+  plan: RepoPlan;
+  repo: LoadedRepo;
+  backend: Backend;
+  fallbackReason?: string;
+  graphs: ModelGraphs;
+  io: DecoderIo;
+  tokenizer: Tokenizer;
+  adapter: HfAdapter<FamilyLayout>;
+}
+
+/**
+ * Plan, read and patch a repo and build its adapter, without onnxruntime:
+ * every check of the repo's files happens here (the fuzz tests of repo
+ * folders drive exactly this), so a broken repo is refused before a session
+ * is made.
+ */
+export async function prepareRepoModel(
   source: RepoSource,
   options: RepoLoadOptions,
-): Promise<LoadedModel> {
+): Promise<PreparedRepoModel> {
   // A plan was made for one device: run on its backend rather than asking for the adapter again.
   const { backend, fallbackReason } = options.plan
     ? { backend: options.plan.device.backend, fallbackReason: options.fallbackReason }
@@ -134,6 +153,18 @@ export async function loadRepoModel(
     },
     decoder: { name: decoderFile, bytes: decoderBytes, externalData: repo.graphs.decoder.externalData },
   };
+  return { plan, repo, backend, fallbackReason, graphs, io, tokenizer, adapter };
+}
+
+export async function loadRepoModel(
+  ort: OrtSource,
+  source: RepoSource,
+  options: RepoLoadOptions,
+): Promise<LoadedModel> {
+  const { repo, backend, fallbackReason, graphs, io, tokenizer, adapter } = await prepareRepoModel(
+    source,
+    options,
+  );
   options.onProgress?.({ status: 'ready', name: source.where });
   const sessions = await createSessions(ort, graphs, io, backend, async () => null);
   const text = new HfTokenText(tokenizer);
