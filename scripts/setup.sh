@@ -21,6 +21,13 @@ if [ "$mode" = "test" ] && [ ! -x /usr/bin/chromium ] && [ -z "${CHROMIUM_PATH:-
   DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq chromium >/dev/null
 fi
 
+# The evaluation's independent references (tests/datasets/metrics_reference.py): Debian's scikit-learn and SciPy.
+if [ "$mode" = "test" ] && ! /usr/bin/python3 -c 'import sklearn, scipy' 2>/dev/null; then
+  echo "setup: installing Debian's python3-sklearn and python3-scipy for the metric checks" >&2
+  as_root apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq python3-sklearn python3-scipy >/dev/null
+fi
+
 # npm ci when node_modules is missing or older than the lock file.
 if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   echo "setup: installing npm packages (npm ci)" >&2

@@ -11,9 +11,8 @@ import {
   generationFromFlags,
   settingsFromFlags,
 } from './args';
-import { evalCommand } from './eval-command';
 import { convertCommand } from './convert-command';
-import { evalTracesCommand } from './eval-traces-command';
+import { EVAL_OPTIONS, EVAL_USAGE, evalMain } from './eval-main';
 import { inspectModelCommand } from './inspect-model-command';
 import { parseTier, prepareCommand } from './prepare-command';
 import { runCommand } from './run-command';
@@ -24,8 +23,7 @@ const USAGE = `usage:
   real score TRACE [--view NAME] [--alpha A] [--beta B] [--k K] [--layers FROM:TO]   (TRACE: .json or binary)
   real convert IN OUT [--float16 | --float32]   (OUT .json: the JSON form; else binary, float16 by default)
   real run IMAGE --model DIR [--dtype D] [--tier 1|2|3|none] [--out TRACE.json] [GENERATION] [SIZING]
-  real eval DIR --model DIR [--traces OUTDIR] [GENERATION] [SIZING] [--alpha A] [--beta B] [--k K] [--layers FROM:TO]
-  real eval-traces DIR [--alpha A] [--beta B] [--k K] [--layers FROM:TO]
+${EVAL_USAGE}
   real inspect-model DIR [--dtype D | --dtype decoder=D,vision=D,embed=D] [--backend webgpu|wasm] [--max-buffer BYTES] [--memory BYTES]
   real prepare IMAGE --model DIR [--question TEXT] [--tier 1|2|3|none] [SIZING]   (what the model will see; no ONNX loaded)
 GENERATION: [--question TEXT] [--max-tokens N] [--greedy] [--temperature T] [--top-k K] [--top-p P] [--repetition-penalty R] [--seed S]
@@ -43,14 +41,6 @@ function oneLine(message: string): string {
 
 const err = (s: string) => process.stderr.write(`${s}\n`);
 
-function progressBar(done: number, total: number, id: string): void {
-  const width = 30;
-  const filled = Math.round((done / total) * width);
-  const line = `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${total} ${oneLine(id)}`;
-  if (process.stderr.isTTY) process.stderr.write(`\r${line}${done === total ? '\n' : ''}`);
-  else if (done === total || done % 10 === 0) err(line);
-}
-
 export async function main(argv: string[]): Promise<number> {
   try {
     const [command, ...rest] = argv;
@@ -66,6 +56,7 @@ export async function main(argv: string[]): Promise<number> {
           ...METHOD_OPTIONS,
           ...GENERATION_OPTIONS,
           ...SIZING_OPTIONS,
+          ...EVAL_OPTIONS,
           model: { type: 'string' },
           out: { type: 'string' },
           traces: { type: 'string' },
@@ -113,19 +104,18 @@ export async function main(argv: string[]): Promise<number> {
         if (json) process.stdout.write(`${json}\n`);
         return 0;
       }
-      case 'eval': {
-        const { json, table } = await evalCommand(
+      case 'eval':
+      case 'eval-traces':
+        return await evalMain(command, {
           target,
-          model(),
+          values: parsed.values,
           settings,
-          parsed.values.traces,
-          progressBar,
           generation,
-        );
-        err(table);
-        process.stdout.write(`${json}\n`);
-        return 0;
-      }
+          model,
+          err,
+          out: (s) => process.stdout.write(`${s}\n`),
+          oneLine,
+        });
       case 'prepare':
         process.stdout.write(
           `${await prepareCommand(target, model(), { question: parsed.values.question, tier: parseTier(parsed.values.tier), sizing }, err)}\n`,
@@ -134,12 +124,6 @@ export async function main(argv: string[]): Promise<number> {
       case 'inspect-model':
         process.stdout.write(`${await inspectModelCommand(target, parsed.values.dtype, parsed.values)}\n`);
         return 0;
-      case 'eval-traces': {
-        const { json, table } = evalTracesCommand(target, settings);
-        err(table);
-        process.stdout.write(`${json}\n`);
-        return 0;
-      }
       default:
         throw new UsageError(`unknown command "${command}"\n${USAGE}`);
     }
