@@ -28,6 +28,13 @@ if [ "$mode" = "test" ] && ! /usr/bin/python3 -c 'import sklearn, scipy' 2>/dev/
   DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq python3-sklearn python3-scipy >/dev/null
 fi
 
+# A one-node SLURM cluster for scripts/slurm/test-local-cluster.sh (configured in a temporary folder there).
+if [ "$mode" = "test" ] && ! { command -v slurmctld && command -v slurmd && command -v munged && command -v sbatch; } >/dev/null; then
+  echo "setup: installing Debian's slurmctld, slurmd, slurm-client and munge for the SLURM test" >&2
+  as_root apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq slurmctld slurmd slurm-client munge >/dev/null
+fi
+
 # npm ci when node_modules is missing or older than the lock file.
 if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   echo "setup: installing npm packages (npm ci)" >&2

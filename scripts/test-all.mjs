@@ -1,7 +1,7 @@
 /**
  * Every check, in the order that fails fastest: lint, type-check, unit tests
- * (Vitest), the production build, end-to-end tests (Playwright, Debian's
- * Chromium). Ends with one line, `total: N passed, M failed`.
+ * (Vitest), the SLURM job array on a one-node cluster, the production build,
+ * end-to-end tests (Playwright, Debian's Chromium). Ends with one line, `total: N passed, M failed`.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync } from 'node:fs';
@@ -44,6 +44,18 @@ try {
 }
 step('unit tests', unitOk);
 
+// The SLURM job array on a one-node cluster of this machine (scripts/slurm/test-local-cluster.sh).
+{
+  console.log('\n=== slurm: bash scripts/slurm/test-local-cluster.sh');
+  const r = spawnSync('bash', ['scripts/slurm/test-local-cluster.sh'], { stdio: 'inherit' });
+  if (r.status === 77) steps.push('skip slurm (needs root)');
+  else {
+    step('slurm', r.status === 0);
+    if (r.status === 0) passed += 1;
+    else failed += 1;
+  }
+}
+
 const buildOk = step('build', run('build', 'npx', ['vite', 'build', '--logLevel', 'warn']));
 if (buildOk) {
   const e2eOk = run('end-to-end tests', 'npx', ['playwright', 'test', '--reporter=list,json'], {
@@ -60,7 +72,7 @@ if (buildOk) {
 }
 
 console.log(`\n${steps.join('\n')}`);
-const allOk = steps.every((s) => s.startsWith('ok'));
+const allOk = steps.every((s) => s.startsWith('ok') || s.startsWith('skip'));
 if (!allOk && failed === 0) failed = 1; // a failed lint, type-check or build counts too
 console.log(`total: ${passed} passed, ${failed} failed`);
 process.exit(allOk ? 0 : 1);

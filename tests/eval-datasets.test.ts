@@ -79,154 +79,173 @@ describe('real eval on an MVTec AD layout', () => {
     report = JSON.parse(one.stdout);
   }, LONG);
 
-  it('reads the categories, mirrors the layout in the traces and writes the summary, report and table', () => {
-    expect(Object.keys(report.categories!)).toEqual(CATEGORIES);
-    expect(report.images).toBe(24);
-    for (const c of CATEGORIES) expect(report.categories![c]).toMatchObject({ images: 8, anomalous: 4 });
-    const files = traces(out);
-    expect(files).toHaveLength(24);
-    expect(files).toContain('brick/test/good/000.json');
-    expect(files.filter((f) => /^wood\/test\/(?!good)[a-z]+\/00\d\.json$/.test(f))).toHaveLength(4);
-    const lines = readFileSync(join(out, 'summary.jsonl'), 'utf8').trim().split('\n');
-    expect(JSON.parse(lines[0])).toMatchObject({ format: 'real-run-summary', dataset: { layout: 'mvtec' } });
-    const rows = lines.slice(1).map((l) => JSON.parse(l));
-    expect(rows.map((r) => r.trace)).toEqual(files);
-    expect(rows.find((r) => r.trace === 'brick/test/good/000.json')).toMatchObject({
-      category: 'brick',
-      defect: 'good',
-      label: 0,
-      id: 'brick/test/good/000',
-    });
-    expect(
-      rows.every((r) => typeof r.thumbnail === 'string' && r.thumbnail.startsWith('data:image/jpeg')),
-    ).toBe(true);
-    expect(JSON.parse(readFileSync(join(out, 'report.json'), 'utf8'))).toEqual(report);
-    const md = readFileSync(join(out, 'table.md'), 'utf8');
-    for (const c of [...CATEGORIES, 'mean'])
-      for (const m of ['All tokens', 'S_I only', 'S_T only', 'ReAL (S_T and S_I)'])
-        expect(md).toContain(`| ${c} | ${m} |`);
-    // The table on standard error has the same layout.
-    expect(one.stderr).toMatch(/Table 3 layout, per category/);
-    expect(one.stderr).toMatch(/^mean\s+All tokens/m);
-  });
+  it(
+    'reads the categories, mirrors the layout in the traces and writes the summary, report and table',
+    () => {
+      expect(Object.keys(report.categories!)).toEqual(CATEGORIES);
+      expect(report.images).toBe(24);
+      for (const c of CATEGORIES) expect(report.categories![c]).toMatchObject({ images: 8, anomalous: 4 });
+      const files = traces(out);
+      expect(files).toHaveLength(24);
+      expect(files).toContain('brick/test/good/000.json');
+      expect(files.filter((f) => /^wood\/test\/(?!good)[a-z]+\/00\d\.json$/.test(f))).toHaveLength(4);
+      const lines = readFileSync(join(out, 'summary.jsonl'), 'utf8').trim().split('\n');
+      expect(JSON.parse(lines[0])).toMatchObject({
+        format: 'real-run-summary',
+        dataset: { layout: 'mvtec' },
+      });
+      const rows = lines.slice(1).map((l) => JSON.parse(l));
+      expect(rows.map((r) => r.trace)).toEqual(files);
+      expect(rows.find((r) => r.trace === 'brick/test/good/000.json')).toMatchObject({
+        category: 'brick',
+        defect: 'good',
+        label: 0,
+        id: 'brick/test/good/000',
+      });
+      expect(
+        rows.every((r) => typeof r.thumbnail === 'string' && r.thumbnail.startsWith('data:image/jpeg')),
+      ).toBe(true);
+      expect(JSON.parse(readFileSync(join(out, 'report.json'), 'utf8'))).toEqual(report);
+      const md = readFileSync(join(out, 'table.md'), 'utf8');
+      for (const c of [...CATEGORIES, 'mean'])
+        for (const m of ['All tokens', 'S_I only', 'S_T only', 'ReAL (S_T and S_I)'])
+          expect(md).toContain(`| ${c} | ${m} |`);
+      // The table on standard error has the same layout.
+      expect(one.stderr).toMatch(/Table 3 layout, per category/);
+      expect(one.stderr).toMatch(/^mean\s+All tokens/m);
+    },
+    LONG,
+  );
 
-  it('gives per-category numbers equal to scikit-learn and an AUPRO from its definition', () => {
-    if (spawnSync(PY, ['-c', 'import sklearn, scipy']).status !== 0)
-      throw new Error('needs python3-sklearn and python3-scipy (bash scripts/setup.sh test installs them)');
-    const settings = withDefaults();
-    const work = tmp();
-    type Pool = { name: string; scores: number[]; labels: number[]; images: number[][] };
-    const pools = new Map<string, Pool>();
-    const pool = (name: string) => {
-      if (!pools.has(name)) pools.set(name, { name, scores: [], labels: [], images: [] });
-      return pools.get(name)!;
-    };
-    const image = new Map<string, { scores: number[]; labels: number[]; predicted: (number | null)[] }>();
-    for (const f of traces(out)) {
-      const trace = readTraceFile(join(out, f)) as AnyTrace;
-      const [category, , defect, file] = f.split('/');
-      const name = file.replace('.json', '');
-      // The ground truth straight from the dataset's own files, not from the trace.
-      const mask =
-        defect === 'good' ? null : maskBits(join(root, category, 'ground_truth', defect, `${name}_mask.png`));
-      const png = PNG.sync.read(readFileSync(join(root, category, 'test', defect, `${name}.png`)));
-      const maps = ablationMaps(prepareTrace(trace, settings), settings);
-      for (const m of MAP_MODES) {
-        const scores = resizeBilinear(maps[m], trace.grid.rows, trace.grid.cols, png.height, png.width);
-        for (const p of [`${category}/${m}/all`, ...(mask ? [`${category}/${m}/anomalous`] : [])].map(pool)) {
-          p.images.push([p.scores.length, png.width, png.height]);
-          for (let i = 0; i < scores.length; i++) {
-            p.scores.push(scores[i]);
-            p.labels.push(mask ? mask[i] : 0);
+  it(
+    'gives per-category numbers equal to scikit-learn and an AUPRO from its definition',
+    () => {
+      if (spawnSync(PY, ['-c', 'import sklearn, scipy']).status !== 0)
+        throw new Error('needs python3-sklearn and python3-scipy (bash scripts/setup.sh test installs them)');
+      const settings = withDefaults();
+      const work = tmp();
+      type Pool = { name: string; scores: number[]; labels: number[]; images: number[][] };
+      const pools = new Map<string, Pool>();
+      const pool = (name: string) => {
+        if (!pools.has(name)) pools.set(name, { name, scores: [], labels: [], images: [] });
+        return pools.get(name)!;
+      };
+      const image = new Map<string, { scores: number[]; labels: number[]; predicted: (number | null)[] }>();
+      for (const f of traces(out)) {
+        const trace = readTraceFile(join(out, f)) as AnyTrace;
+        const [category, , defect, file] = f.split('/');
+        const name = file.replace('.json', '');
+        // The ground truth straight from the dataset's own files, not from the trace.
+        const mask =
+          defect === 'good'
+            ? null
+            : maskBits(join(root, category, 'ground_truth', defect, `${name}_mask.png`));
+        const png = PNG.sync.read(readFileSync(join(root, category, 'test', defect, `${name}.png`)));
+        const maps = ablationMaps(prepareTrace(trace, settings), settings);
+        for (const m of MAP_MODES) {
+          const scores = resizeBilinear(maps[m], trace.grid.rows, trace.grid.cols, png.height, png.width);
+          for (const p of [`${category}/${m}/all`, ...(mask ? [`${category}/${m}/anomalous`] : [])].map(
+            pool,
+          )) {
+            p.images.push([p.scores.length, png.width, png.height]);
+            for (let i = 0; i < scores.length; i++) {
+              p.scores.push(scores[i]);
+              p.labels.push(mask ? mask[i] : 0);
+            }
           }
         }
+        if (!image.has(category)) image.set(category, { scores: [], labels: [], predicted: [] });
+        const im = image.get(category)!;
+        im.scores.push(trace.answerProbability!);
+        im.labels.push(mask ? 1 : 0);
+        const a = readAnswer(trace.generated).answer;
+        im.predicted.push(a === 'yes' ? 1 : a === 'no' ? 0 : null);
       }
-      if (!image.has(category)) image.set(category, { scores: [], labels: [], predicted: [] });
-      const im = image.get(category)!;
-      im.scores.push(trace.answerProbability!);
-      im.labels.push(mask ? 1 : 0);
-      const a = readAnswer(trace.generated).answer;
-      im.predicted.push(a === 'yes' ? 1 : a === 'no' ? 0 : null);
-    }
-    const manifest = {
-      pools: [...pools.values()].map((p, i) => {
-        writeFileSync(join(work, `s${i}.f32`), Buffer.from(Float32Array.from(p.scores).buffer));
-        writeFileSync(join(work, `l${i}.u8`), Uint8Array.from(p.labels));
-        return { name: p.name, scores: `s${i}.f32`, labels: `l${i}.u8`, images: p.images };
-      }),
-      image: [...image].map(([name, v]) => ({ name: `image/${name}`, ...v })),
-    };
-    writeFileSync(join(work, 'manifest.json'), JSON.stringify(manifest));
-    const py = spawnSync(PY, ['tests/datasets/metrics_reference.py', work], {
-      encoding: 'utf8',
-      timeout: LONG,
-    });
-    expect(py.stderr).toBe('');
-    const ref = JSON.parse(py.stdout);
-    let worst = { auroc: 0, ap: 0, f1: 0, aupro: 0 };
-    const close = (got: number, want: number, tol: number, k: keyof typeof worst) => {
-      expect(Math.abs(got - want)).toBeLessThan(tol);
-      worst = { ...worst, [k]: Math.max(worst[k], Math.abs(got - want)) };
-    };
-    for (const c of CATEGORIES) {
-      for (const m of MAP_MODES)
-        for (const which of ['all', 'anomalous'] as const) {
-          const got = report.categories![c].pixel[m][which];
-          const want = ref[`${c}/${m}/${which}`];
-          close(got.auroc, want.auroc, 1e-6, 'auroc');
-          close(got.aupr, want.ap, 1e-6, 'ap');
-          close(got.f1Max, want.f1max, 1e-6, 'f1');
-          close(got.aupro, want.aupro, 1e-3, 'aupro');
-        }
-      const img = report.categories![c].image;
-      const want = ref[`image/${c}`];
-      close(img.auroc, want.auroc, 1e-6, 'auroc');
-      close(img.aupr, want.ap, 1e-6, 'ap');
-      close(img.f1Max, want.f1max, 1e-6, 'f1');
-      expect(img.acc).toBeCloseTo(want.acc, 12);
-    }
-    // The mean is the macro average of the categories.
-    for (const m of MAP_MODES) {
-      const mean = CATEGORIES.reduce((s, c) => s + ref[`${c}/${m}/all`].aupro, 0) / CATEGORIES.length;
-      close(report.mean!.pixel[m].all.aupro, mean, 1e-3, 'aupro');
-    }
-    console.log(`largest difference from the reference: ${JSON.stringify(worst)}`);
-  });
+      const manifest = {
+        pools: [...pools.values()].map((p, i) => {
+          writeFileSync(join(work, `s${i}.f32`), Buffer.from(Float32Array.from(p.scores).buffer));
+          writeFileSync(join(work, `l${i}.u8`), Uint8Array.from(p.labels));
+          return { name: p.name, scores: `s${i}.f32`, labels: `l${i}.u8`, images: p.images };
+        }),
+        image: [...image].map(([name, v]) => ({ name: `image/${name}`, ...v })),
+      };
+      writeFileSync(join(work, 'manifest.json'), JSON.stringify(manifest));
+      const py = spawnSync(PY, ['tests/datasets/metrics_reference.py', work], {
+        encoding: 'utf8',
+        timeout: LONG,
+      });
+      expect(py.stderr).toBe('');
+      const ref = JSON.parse(py.stdout);
+      let worst = { auroc: 0, ap: 0, f1: 0, aupro: 0 };
+      const close = (got: number, want: number, tol: number, k: keyof typeof worst) => {
+        expect(Math.abs(got - want)).toBeLessThan(tol);
+        worst = { ...worst, [k]: Math.max(worst[k], Math.abs(got - want)) };
+      };
+      for (const c of CATEGORIES) {
+        for (const m of MAP_MODES)
+          for (const which of ['all', 'anomalous'] as const) {
+            const got = report.categories![c].pixel[m][which];
+            const want = ref[`${c}/${m}/${which}`];
+            close(got.auroc, want.auroc, 1e-6, 'auroc');
+            close(got.aupr, want.ap, 1e-6, 'ap');
+            close(got.f1Max, want.f1max, 1e-6, 'f1');
+            close(got.aupro, want.aupro, 1e-3, 'aupro');
+          }
+        const img = report.categories![c].image;
+        const want = ref[`image/${c}`];
+        close(img.auroc, want.auroc, 1e-6, 'auroc');
+        close(img.aupr, want.ap, 1e-6, 'ap');
+        close(img.f1Max, want.f1max, 1e-6, 'f1');
+        expect(img.acc).toBeCloseTo(want.acc, 12);
+      }
+      // The mean is the macro average of the categories.
+      for (const m of MAP_MODES) {
+        const mean = CATEGORIES.reduce((s, c) => s + ref[`${c}/${m}/all`].aupro, 0) / CATEGORIES.length;
+        close(report.mean!.pixel[m].all.aupro, mean, 1e-3, 'aupro');
+      }
+      console.log(`largest difference from the reference: ${JSON.stringify(worst)}`);
+    },
+    LONG,
+  );
 
-  it('gives, over two shards merged, exactly the numbers of one process; a rerun resumes', () => {
-    const merged = join(tmp(), 'merged');
-    const a = real('eval', root, '--model', MODEL, '--traces', merged, '--shard', '0/2');
-    const b = real('eval', root, '--model', MODEL, '--traces', merged, '--shard', '1/2');
-    expect([a.status, b.status]).toEqual([0, 0]);
-    expect(a.stderr).toMatch(/\[shard 0\/2\] +12\/12 images/);
-    expect(a.stderr).toMatch(/images\/min/);
-    const shard0 = readFileSync(join(merged, 'summary.shard-0-of-2.jsonl'), 'utf8')
-      .trim()
-      .split('\n')
-      .slice(1);
-    const shard1 = readFileSync(join(merged, 'summary.shard-1-of-2.jsonl'), 'utf8')
-      .trim()
-      .split('\n')
-      .slice(1);
-    const keys0 = shard0.map((l) => JSON.parse(l).trace);
-    const keys1 = shard1.map((l) => JSON.parse(l).trace);
-    expect(keys0).toHaveLength(12);
-    expect([...keys0, ...keys1].sort()).toEqual(traces(out));
-    expect(existsSync(join(merged, 'report.shard-0-of-2.json'))).toBe(true);
-    const m = real('eval-traces', merged);
-    expect(m.status).toBe(0);
-    expect(m.stdout).toBe(one.stdout);
-    expect(readFileSync(join(merged, 'summary.jsonl'), 'utf8').trim().split('\n')).toHaveLength(25);
+  it(
+    'gives, over two shards merged, exactly the numbers of one process; a rerun resumes',
+    () => {
+      const merged = join(tmp(), 'merged');
+      const a = real('eval', root, '--model', MODEL, '--traces', merged, '--shard', '0/2');
+      const b = real('eval', root, '--model', MODEL, '--traces', merged, '--shard', '1/2');
+      expect([a.status, b.status]).toEqual([0, 0]);
+      expect(a.stderr).toMatch(/\[shard 0\/2\] +12\/12 images/);
+      expect(a.stderr).toMatch(/images\/min/);
+      const shard0 = readFileSync(join(merged, 'summary.shard-0-of-2.jsonl'), 'utf8')
+        .trim()
+        .split('\n')
+        .slice(1);
+      const shard1 = readFileSync(join(merged, 'summary.shard-1-of-2.jsonl'), 'utf8')
+        .trim()
+        .split('\n')
+        .slice(1);
+      const keys0 = shard0.map((l) => JSON.parse(l).trace);
+      const keys1 = shard1.map((l) => JSON.parse(l).trace);
+      expect(keys0).toHaveLength(12);
+      expect([...keys0, ...keys1].sort()).toEqual(traces(out));
+      expect(existsSync(join(merged, 'report.shard-0-of-2.json'))).toBe(true);
+      const m = real('eval-traces', merged);
+      expect(m.status).toBe(0);
+      expect(m.stdout).toBe(one.stdout);
+      expect(readFileSync(join(merged, 'summary.jsonl'), 'utf8').trim().split('\n')).toHaveLength(25);
 
-    // A killed run: one trace gone, one cut short, a temporary file left behind.
-    rmSync(join(merged, keys0[0]));
-    truncateSync(join(merged, keys0[1]), 100);
-    writeFileSync(join(merged, `${keys0[2]}.partial-1-abc`), '{');
-    const again = real('eval', root, '--model', MODEL, '--traces', merged, '--shard', '0/2');
-    expect(again.status).toBe(0);
-    expect(again.stderr).toMatch(/12\/12 images {2}\(10 from earlier traces\)/);
-    expect(real('eval-traces', merged).stdout).toBe(one.stdout);
-  });
+      // A killed run: one trace gone, one cut short, a temporary file left behind.
+      rmSync(join(merged, keys0[0]));
+      truncateSync(join(merged, keys0[1]), 100);
+      writeFileSync(join(merged, `${keys0[2]}.partial-1-abc`), '{');
+      const again = real('eval', root, '--model', MODEL, '--traces', merged, '--shard', '0/2');
+      expect(again.status).toBe(0);
+      expect(again.stderr).toMatch(/12\/12 images {2}\(10 from earlier traces\)/);
+      expect(real('eval-traces', merged).stdout).toBe(one.stdout);
+    },
+    LONG,
+  );
 });
 
 describe('real eval refuses bad input in one line, writing nothing', () => {
@@ -245,35 +264,47 @@ describe('real eval refuses bad input in one line, writing nothing', () => {
     expect(existsSync(out)).toBe(false);
   };
 
-  it('a folder that is no known layout', () => {
-    const root = tmp();
-    writeFileSync(join(root, 'notes.txt'), 'x');
-    mkdirSync(join(root, 'images'));
-    refused(
-      [root],
-      /not a known dataset layout: expected index\.json, split_csv\/1cls\.csv \(VisA\) or <category>\/test\/<defect>\//,
-    );
-  });
+  it(
+    'a folder that is no known layout',
+    () => {
+      const root = tmp();
+      writeFileSync(join(root, 'notes.txt'), 'x');
+      mkdirSync(join(root, 'images'));
+      refused(
+        [root],
+        /not a known dataset layout: expected index\.json, split_csv\/1cls\.csv \(VisA\) or <category>\/test\/<defect>\//,
+      );
+    },
+    LONG,
+  );
 
-  it('a mask of the wrong size, an image without its mask', () => {
-    const root = mvtec();
-    const gt = join(root, 'grass', 'ground_truth');
-    const defect = readdirSync(gt)[0];
-    const small = new PNG({ width: 50, height: 40 });
-    writeFileSync(join(gt, defect, '000_mask.png'), PNG.sync.write(small));
-    refused([root], /000_mask\.png: the mask is 50×40, the image 96×96/);
-    rmSync(join(gt, defect, '000_mask.png'));
-    refused([root], /000\.png: no mask \(expected .*ground_truth\/[a-z]+\/000_mask\.png/);
-  });
+  it(
+    'a mask of the wrong size, an image without its mask',
+    () => {
+      const root = mvtec();
+      const gt = join(root, 'grass', 'ground_truth');
+      const defect = readdirSync(gt)[0];
+      const small = new PNG({ width: 50, height: 40 });
+      writeFileSync(join(gt, defect, '000_mask.png'), PNG.sync.write(small));
+      refused([root], /000_mask\.png: the mask is 50×40, the image 96×96/);
+      rmSync(join(gt, defect, '000_mask.png'));
+      refused([root], /000\.png: no mask \(expected .*ground_truth\/[a-z]+\/000_mask\.png/);
+    },
+    LONG,
+  );
 
-  it('shard specs out of range, an unknown category or layout', () => {
-    const root = mvtec();
-    for (const s of ['3/2', '0/0', '2/2', 'a/b', '1'])
-      refused([root, '--shard', s], new RegExp(`--shard ${s}: expected I/N with N ≥ 1 and 0 ≤ I < N`));
-    refused([root, '--category', 'nope'], /--category nope: not a category of .* \(it has grass\)/);
-    refused([root, '--layout', 'visa'], /split_csv\/1cls\.csv/);
-    refused([root, '--layout', 'coco'], /--layout coco: expected mvtec, visa, index/);
-  });
+  it(
+    'shard specs out of range, an unknown category or layout',
+    () => {
+      const root = mvtec();
+      for (const s of ['3/2', '0/0', '2/2', 'a/b', '1'])
+        refused([root, '--shard', s], new RegExp(`--shard ${s}: expected I/N with N ≥ 1 and 0 ≤ I < N`));
+      refused([root, '--category', 'nope'], /--category nope: not a category of .* \(it has grass\)/);
+      refused([root, '--layout', 'visa'], /split_csv\/1cls\.csv/);
+      refused([root, '--layout', 'coco'], /--layout coco: expected mvtec, visa, index/);
+    },
+    LONG,
+  );
 });
 
 describe('real eval on small layouts', () => {
