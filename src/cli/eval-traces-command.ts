@@ -118,19 +118,41 @@ function loadItem(dir: string, f: string): { item: LoadedItem; trace: AnyTrace }
   return { item: { trace, label: trace.label, ...size, mask: null, category }, trace };
 }
 
-/** The dataset and model named by a shard summary's header in DIR, if there is one. */
-function headerOfShards(dir: string): Pick<RunSummaryHeader, 'dataset' | 'model'> {
+/**
+ * What the summaries already in DIR (a run's or its shards') know that the
+ * traces do not: the dataset and model of their header, and each row's
+ * category and defect (an index's defects). Only a cache: unreadable lines
+ * are passed over.
+ */
+function knownFromSummaries(dir: string): {
+  header: Pick<RunSummaryHeader, 'dataset' | 'model'>;
+  rows: Map<string, { category: string | null; defect: string | null }>;
+} {
+  const header: Pick<RunSummaryHeader, 'dataset' | 'model'> = {};
+  const rows = new Map<string, { category: string | null; defect: string | null }>();
   for (const name of readdirSync(dir).sort()) {
     if (!/^summary(\.shard-\d+-of-\d+)?\.jsonl$/.test(name)) continue;
+    let text: string;
     try {
-      const text = readFileSync(join(dir, name), 'utf8');
-      const first = JSON.parse(text.slice(0, text.indexOf('\n')));
-      if (first?.format === RUN_SUMMARY_FORMAT) return { dataset: first.dataset, model: first.model };
+      text = readFileSync(join(dir, name), 'utf8');
     } catch {
-      // A broken summary is only a cache; the traces say it all.
+      continue;
     }
+    text.split('\n').forEach((line, i) => {
+      if (!line.trim()) return;
+      try {
+        const v = JSON.parse(line);
+        if (i === 0 && v?.format === RUN_SUMMARY_FORMAT) {
+          header.dataset ??= v.dataset;
+          header.model ??= v.model;
+        } else if (i > 0 && typeof v?.trace === 'string')
+          rows.set(v.trace, { category: v.category ?? null, defect: v.defect ?? null });
+      } catch {
+        // A broken line is only a missing cache entry.
+      }
+    });
   }
-  return {};
+  return { header, rows };
 }
 
 function thumbnailOf(trace: AnyTrace): string | null {
@@ -164,21 +186,23 @@ export function evalTracesCommand(
   const write = options.write ?? true;
   let summary: SummaryWriter | null = null;
   const written: string[] = [];
+  const known: ReturnType<typeof knownFromSummaries> = write
+    ? knownFromSummaries(dir)
+    : { header: {}, rows: new Map() };
   try {
     for (const f of files) {
       const { item, trace } = loadItem(dir, f);
       if (!categorised) delete item.category;
       const prepared = prepareTrace(trace, settings);
       if (write && !summary) {
-        const known = headerOfShards(dir);
         const m = trace.modelInfo;
         summary = new SummaryWriter(
           summaryPath(dir, null),
           summaryHeader(settings, {
             model:
-              known.model ??
+              known.header.model ??
               (m ? { name: m.name, family: m.family, source: m.source, dtype: m.dtype } : undefined),
-            ...(known.dataset ? { dataset: known.dataset } : {}),
+            ...(known.header.dataset ? { dataset: known.header.dataset } : {}),
           }),
         );
       }
@@ -191,8 +215,8 @@ export function evalTracesCommand(
           buildSummaryRow({
             trace,
             file: f,
-            category: cat ? cat[1] : null,
-            defect: cat ? cat[2] : null,
+            category: cat ? cat[1] : (known.rows.get(f)?.category ?? null),
+            defect: cat ? cat[2] : (known.rows.get(f)?.defect ?? null),
             label: item.label,
             mask,
             settings,
