@@ -123,3 +123,54 @@ test('an Optimum If-merged decoder runs in the app (use_cache_branch fed), decod
     await hub.close();
   }
 });
+
+test('float16 embeddings: refused in one line on a WebGPU without shader-f16, run on WebAssembly', async ({
+  inspector,
+  page,
+}) => {
+  test.setTimeout(300_000);
+  const dir = mkdtempSync(join(tmpdir(), 'fam-f16-'));
+  writeTinyRepo(dir, 'gemma3', { float16Embeddings: 'both' });
+  const { image, grid, cell } = plantedImage('gemma3', 160, 160, 5, 9);
+  const png = new PNG({ width: image.width, height: image.height });
+  png.data = Buffer.from(image.data);
+  const pngPath = join(dir, 'planted.png');
+  writeFileSync(pngPath, PNG.sync.write(png));
+  const hub = await serveHub({ repos: { 'tiny/f16': dir } });
+  const load = async (query: string) => {
+    await inspector.open(`?autoload=0&bench${query}`);
+    await page.getByTestId('hub.repo').fill('tiny/f16');
+    await page.getByText('Hub and dtypes').click();
+    await page.getByTestId('hub.base').fill(hub.url);
+    await page.getByTestId('hub.check').click();
+    await page.getByTestId('hub.load').click();
+  };
+  try {
+    await inspector.open('?autoload=0&bench');
+    const f16 = (await page.evaluate(
+      'navigator.gpu ? navigator.gpu.requestAdapter().then((a) => !!a && a.features.has("shader-f16")) : false',
+    )) as boolean;
+    if (!f16) {
+      // SwiftShader has no shader-f16: the load stops before any session, with one line.
+      await load('');
+      await expect(page.getByTestId('model.error')).toHaveText(
+        "onnx/embed_tokens.onnx: its embeddings are float16, which WebGPU runs only with shader-f16, and this browser's GPU lacks it; use the WebAssembly backend",
+        { timeout: 120_000 },
+      );
+    }
+    await load('&backend=wasm');
+    await inspector.waitForModel(180_000);
+    await page.getByTestId('image.upload').setInputFiles(pngPath);
+    await inspector.waitForRun(240_000);
+    const got = (await page.evaluate(READ_TRACE)) as {
+      best: number;
+      grid: { rows: number; cols: number };
+      text: string;
+    };
+    expect(got.grid).toEqual({ rows: grid.rows, cols: grid.cols });
+    expect(got.text).toContain('scratch');
+    expect(got.best).toBe(cell);
+  } finally {
+    await hub.close();
+  }
+});

@@ -16,7 +16,8 @@
  * top-p 1; and transformers.js resizes with sharp, the project and Python
  * with PIL's filters, so a small image upscaled by Gemma 3's processor is
  * checked against PIL instead (statistics in tests/fixtures/pil, and the
- * whole image when Debian's python3-pil is installed).
+ * whole image when Debian's python3-pil is installed). Nor is it an oracle
+ * for float16 embeddings (tests/float16-embeddings.test.ts says why).
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';

@@ -8,6 +8,7 @@
 import {
   BOOL,
   FLOAT,
+  FLOAT16,
   INT64,
   model,
   type Attr,
@@ -187,21 +188,30 @@ export function visionEncoderGraph(w: TinyWeights, v: VisionSpec): Uint8Array {
   return model({ nodes: b.nodes, initializers: b.inits, inputs, outputs });
 }
 
-export function embedTokensGraph(w: TinyWeights): Uint8Array {
+/** embed_tokens: a Gather of the table; with `float16`, its output cast to float16 (as some fp16 exports give it). */
+export function embedTokensGraph(w: TinyWeights, float16 = false): Uint8Array {
   const b = new Builder();
   b.f32('model.embed_tokens.weight', [w.vocab, w.hidden], w.embed);
-  b.op(
-    '/model/embed_tokens',
+  const s = '/model/embed_tokens';
+  const gathered = b.op(
+    s,
     'Gather',
     ['model.embed_tokens.weight', 'input_ids'],
     [{ name: 'axis', i: 0 }],
-    ['inputs_embeds'],
+    float16 ? undefined : ['inputs_embeds'],
   );
+  if (float16) b.op(s, 'Cast', [gathered], [{ name: 'to', i: FLOAT16 }], ['inputs_embeds']);
   return model({
     nodes: b.nodes,
     initializers: b.inits,
     inputs: [{ name: 'input_ids', type: INT64, dims: ['batch_size', 'sequence_length'] }],
-    outputs: [{ name: 'inputs_embeds', type: FLOAT, dims: ['batch_size', 'sequence_length', w.hidden] }],
+    outputs: [
+      {
+        name: 'inputs_embeds',
+        type: float16 ? FLOAT16 : FLOAT,
+        dims: ['batch_size', 'sequence_length', w.hidden],
+      },
+    ],
   });
 }
 
@@ -220,6 +230,8 @@ export interface DecoderSpec {
    * from this call's keys alone); every layer and the LM head inside both.
    */
   ifMerged?: boolean;
+  /** inputs_embeds is float16 (an fp16 export's), cast to float32 inside. */
+  float16Embeds?: boolean;
 }
 
 /** The hybrid model's linear-attention state: `past_conv.L` [B, channels, kernel] and `past_recurrent.L` [B, 1, d, d]. */
@@ -231,7 +243,11 @@ export function decoderGraph(w: TinyWeights, spec: DecoderSpec): Uint8Array {
   const { heads, kvHeads, headDim } = w;
   const top = '/model';
   const inputs: ValueInit[] = [
-    { name: 'inputs_embeds', type: FLOAT, dims: ['batch_size', 'sequence_length', H] },
+    {
+      name: 'inputs_embeds',
+      type: spec.float16Embeds ? FLOAT16 : FLOAT,
+      dims: ['batch_size', 'sequence_length', H],
+    },
     { name: 'attention_mask', type: INT64, dims: ['batch_size', 'total_sequence_length'] },
   ];
   if (spec.positions === 'mrope')
@@ -247,6 +263,9 @@ export function decoderGraph(w: TinyWeights, spec: DecoderSpec): Uint8Array {
     },
   ];
 
+  const embeds = spec.float16Embeds
+    ? b.op(top, 'Cast', ['inputs_embeds'], [{ name: 'to', i: FLOAT }])
+    : 'inputs_embeds';
   // The causal mask comes from the lengths (M-RoPE ids are not sequence indices), the padding from attention_mask.
   const m = `${top}/attn_mask`;
   const seq = b.op(
@@ -291,7 +310,7 @@ export function decoderGraph(w: TinyWeights, spec: DecoderSpec): Uint8Array {
    * `declare` adds the inputs and outputs to the graph's lists (once).
    */
   const body = (bb: Builder, withPast: boolean, out: (name: string) => string, declare: boolean) => {
-    let x = spec.positions === 'none' ? 'inputs_embeds' : bb.consume(top, 'inputs_embeds', 'position_ids');
+    let x = spec.positions === 'none' ? embeds : bb.consume(top, embeds, 'position_ids');
     for (let l = 0; l < w.layers.length; l++) {
       const layer = w.layers[l];
       if (layer.kind === 'linear') {

@@ -71,6 +71,11 @@ export interface TinyRepoOptions {
    * nothing planted, so `answer` and `darkAnswer` say nothing of what it writes.
    */
   randomWeights?: number;
+  /**
+   * float16 embeddings, as some fp16 exports have them: `output` from
+   * embed_tokens, `input` into the decoder, or `both`.
+   */
+  float16Embeddings?: 'output' | 'input' | 'both';
 }
 
 export interface TinyAnswer {
@@ -159,6 +164,7 @@ export function tinyRepo(family: TinyFamily, options: TinyRepoOptions = {}): Tin
     ...def.decoder,
     exposeProbs: options.exposeProbs ?? false,
     ifMerged: options.ifMerged ?? false,
+    float16Embeds: options.float16Embeddings === 'input' || options.float16Embeddings === 'both',
   };
   const text = textConfig(tok.vocab.length, SHAPE, def.layerKinds.length);
   const config = def.config(tok, text);
@@ -183,7 +189,13 @@ export function tinyRepo(family: TinyFamily, options: TinyRepoOptions = {}): Tin
     files.set('chat_template.json', json({ chat_template: def.template }));
   const graphs: [string, Uint8Array][] = [
     ['vision_encoder', visionEncoderGraph(weights, def.vision)],
-    ['embed_tokens', embedTokensGraph(weights)],
+    [
+      'embed_tokens',
+      embedTokensGraph(
+        weights,
+        options.float16Embeddings === 'output' || options.float16Embeddings === 'both',
+      ),
+    ],
     ['decoder_model_merged', decoderGraph(weights, decoder)],
   ];
   for (const [name, bytes] of graphs) {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decoderIoFromGraph, presentNameFor, type GraphValue } from './decoder-io';
+import { checkEmbedGraph, decoderIoFromGraph, presentNameFor, type GraphValue } from './decoder-io';
 
 const F = 1;
 const H = 10;
@@ -99,6 +99,32 @@ describe('decoderIoFromGraph', () => {
     expect(() =>
       decoderIoFromGraph({ inputs: [...base, v('use_cache_branch', 9, [2])], outputs: [logits] }, [], 0),
     ).toThrow(/use_cache_branch .* expected one bool/);
+  });
+
+  it('takes float32 or float16 embeddings at both ends, and refuses any other type in one line', () => {
+    const mask = v('attention_mask', I64, ['b', 't']);
+    const logits = v('logits', F, ['b', 's', 5]);
+    const io = (type: number) =>
+      decoderIoFromGraph(
+        { inputs: [v('inputs_embeds', type, ['b', 's', 8]), mask], outputs: [logits] },
+        [],
+        0,
+      );
+    expect(io(F).embedsType).toBe('float32');
+    expect(io(10).embedsType).toBe('float16');
+    expect(() => io(11)).toThrow(
+      /^decoder_model_merged\.onnx: input inputs_embeds is double; only float32 and float16 embeddings are supported$/,
+    );
+    const embed = (type: number) =>
+      checkEmbedGraph({ outputs: [v('inputs_embeds', type, ['b', 's', 8])] }, 'onnx/embed_tokens_fp16.onnx');
+    expect(embed(10)).toBe('float16');
+    expect(embed(F)).toBe('float32');
+    expect(() => embed(16)).toThrow(
+      /^onnx\/embed_tokens_fp16\.onnx: output inputs_embeds is bfloat16; only float32 and float16/,
+    );
+    expect(() => checkEmbedGraph({ outputs: [v('hidden', F, [1])] }, 'e.onnx')).toThrow(
+      /no inputs_embeds output/,
+    );
   });
 
   it('refuses inputs it cannot feed, unpaired states and a missing patch, naming them', () => {

@@ -23,6 +23,8 @@ export interface StateSpec {
 
 export interface DecoderIo {
   embedsName: string;
+  /** inputs_embeds' element type (an fp16 export may take float16 embeddings). */
+  embedsType: StateType;
   maskName: string;
   positionIds: null | { name: string; rank: 2 | 3 };
   logitsToKeep: string | null;
@@ -71,6 +73,31 @@ function stateType(v: GraphValue, file: string): StateType {
   );
 }
 
+const TYPE_NAMES: Record<number, string> = {
+  2: 'uint8',
+  3: 'int8',
+  6: 'int32',
+  7: 'int64',
+  11: 'double',
+  16: 'bfloat16',
+};
+
+/** Embeddings and image features are float32 or float16; anything else is one line naming the file and value. */
+export function elementType(v: GraphValue, file: string, what: 'input' | 'output'): StateType {
+  if (v.elemType === ONNX_FLOAT) return 'float32';
+  if (v.elemType === ONNX_FLOAT16) return 'float16';
+  throw new DecoderIoError(
+    `${file}: ${what} ${v.name} is ${TYPE_NAMES[v.elemType] ?? `of element type ${v.elemType}`}; only float32 and float16 embeddings are supported`,
+  );
+}
+
+/** embed_tokens' output, checked at load: float32 or float16 inputs_embeds. */
+export function checkEmbedGraph(graph: { outputs: readonly GraphValue[] }, file: string): StateType {
+  const out = graph.outputs.find((v) => v.name === 'inputs_embeds');
+  if (!out) throw new DecoderIoError(`${file}: no inputs_embeds output (is this an embed_tokens file?)`);
+  return elementType(out, file, 'output');
+}
+
 /** The decoder's I/O read from its graph (after patching: the attention outputs must be there). */
 export function decoderIoFromGraph(
   graph: { inputs: readonly GraphValue[]; outputs: readonly GraphValue[] },
@@ -88,6 +115,7 @@ export function decoderIoFromGraph(
     throw new DecoderIoError(
       `${file}: inputs_embeds has no fixed hidden size (dims ${embeds.dims?.join('×') ?? 'unknown'})`,
     );
+  const embedsType = elementType(embeds, file, 'input');
   if (!input('attention_mask')) throw new DecoderIoError(`${file}: no attention_mask input`);
   const logits = graph.outputs.find((v) => v.name === 'logits');
   if (!logits) throw new DecoderIoError(`${file}: no logits output`);
@@ -143,6 +171,7 @@ export function decoderIoFromGraph(
     throw new DecoderIoError(`${file}: no attention output ${missing[0]} (the patch did not apply)`);
   return {
     embedsName: 'inputs_embeds',
+    embedsType,
     maskName: 'attention_mask',
     positionIds,
     logitsToKeep: input('num_logits_to_keep') ? 'num_logits_to_keep' : null,
@@ -162,6 +191,7 @@ export function decoderIoFromManifest(m: ModelManifest): DecoderIo {
   const layers = Array.from({ length: numLayers }, (_, l) => l);
   return {
     embedsName: 'inputs_embeds',
+    embedsType: 'float32',
     maskName: 'attention_mask',
     positionIds: { name: 'position_ids', rank: 2 },
     logitsToKeep: null,

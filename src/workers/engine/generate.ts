@@ -7,7 +7,8 @@ import type { Sessions } from '../runtime/sessions';
 import type { DecoderIo } from './decoder-io';
 import type { RunEvent, RunTimings, StopReason } from './events';
 import type { RgbaImage } from './image';
-import { imageFeatures, logitsOfLastPosition } from './outputs';
+import { floatData, imageFeatures, logitsOfLastPosition } from './outputs';
+import { float32ToHalves } from '../../real/trace/float16';
 import {
   chooseToken,
   freshSeed,
@@ -157,9 +158,18 @@ export class GenerationEngine {
       ),
     });
     this.runMs += now() - t;
-    const data = (await out.inputs_embeds.getData()) as Float32Array;
+    // An fp16 export's embeddings may come out as float16: merged with the image features in float32.
+    const data = await floatData(out.inputs_embeds);
     out.inputs_embeds.dispose();
     return data;
+  }
+
+  /** The decoder's inputs_embeds for `length` positions, in the element type its graph takes. */
+  private embedsTensor(values: Float32Array, length: number): OrtTensor {
+    const dims = [1, length, this.spec.io.hiddenSize];
+    return this.spec.io.embedsType === 'float16'
+      ? new this.ort.Tensor('float16', float32ToHalves(values), dims)
+      : new this.ort.Tensor('float32', values, dims);
   }
 
   async generate(
@@ -224,7 +234,7 @@ export class GenerationEngine {
     );
     let past = emptyStates(this.ort, spec.io.states);
     const L = promptIds.length;
-    let step = await this.decode(run, new this.ort.Tensor('float32', embeds, [1, L, hidden]), 0, L, past);
+    let step = await this.decode(run, this.embedsTensor(embeds, L), 0, L, past);
     past = step.present;
     timings.prefillMs = now() - tp;
 
@@ -268,14 +278,7 @@ export class GenerationEngine {
       const run0 = this.runMs;
       const e = await this.embed([id]);
       const prev = past;
-      step = await this.decode(
-        run,
-        new this.ort.Tensor('float32', e, [1, 1, hidden]),
-        position,
-        1,
-        past,
-        !options.skipAttention,
-      );
+      step = await this.decode(run, this.embedsTensor(e, 1), position, 1, past, !options.skipAttention);
       const runMs = this.runMs - run0;
       disposeAll(prev);
       past = step.present;

@@ -17,7 +17,7 @@ import { lastPositionLogits, patchDecoder, readGraph } from '../onnx';
 import type { LoadProgress } from '../package/load';
 import type { Backend, OrtSource } from '../runtime/ort-types';
 import { createSessions, releaseSessions, type ModelGraphs } from '../runtime/sessions';
-import { decoderIoFromGraph, type DecoderIo } from './decoder-io';
+import { checkEmbedGraph, decoderIoFromGraph, DecoderIoError, type DecoderIo } from './decoder-io';
 import { GenerationEngine } from './generate';
 import { yesNoIds, type LoadedModel } from './load-model';
 import { HfTokenText } from './hf-token-text';
@@ -121,6 +121,15 @@ export async function prepareRepoModel(
   const numLayers = Number(repo.config.textConfig.num_hidden_layers ?? patched.layers.length);
   const io = decoderIoFromGraph(graph, patched.layers, numLayers, decoderFile);
   const tokenizer = new Tokenizer(repo.tokenizerJson, repo.tokenizerConfig ?? {});
+  // float32 or float16 embeddings at either end (converted as they pass); anything else is refused now,
+  // and so is float16 on a WebGPU without shader-f16 (its kernels would fail on the first run).
+  const embedType = checkEmbedGraph(readGraph(repo.graphs.embed.bytes), repo.graphs.embed.path);
+  const halfAt =
+    embedType === 'float16' ? repo.graphs.embed.path : io.embedsType === 'float16' ? decoderFile : null;
+  if (halfAt && backend === 'webgpu' && plan.device.shaderF16 !== true)
+    throw new DecoderIoError(
+      `${halfAt}: its embeddings are float16, which WebGPU runs only with shader-f16, and this browser's GPU lacks it; use the WebAssembly backend`,
+    );
   const vision = readGraph(repo.graphs.vision.bytes);
   const adapter = hfAdapter(
     familyRepoFrom(

@@ -17,6 +17,14 @@ export async function logitsOfLastPosition(t: OrtTensor): Promise<Float32Array> 
   return t.type === 'float16' ? halvesToFloat32(last) : Float32Array.from(last as Float32Array);
 }
 
+/** A float32 or float16 tensor's values as float32 (float16: bit patterns, or a native Float16Array's numbers). */
+export async function floatData(t: OrtTensor): Promise<Float32Array> {
+  const data = (await t.getData()) as Float32Array | Uint16Array;
+  if (t.type === 'float16') return halvesToFloat32(data);
+  if (t.type !== 'float32') throw new Error(`expected float32 or float16 values, got ${t.type}`);
+  return data as Float32Array;
+}
+
 export async function imageFeatures(
   ort: Ort,
   file: string,
