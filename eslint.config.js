@@ -31,6 +31,21 @@ export default tseslint.config(
     rules: reactHooks.configs.recommended.rules,
   },
   {
+    // onnxruntime-node is the CLI's native runtime: src/cli only (the app and the worker run onnxruntime-web).
+    files: ['src/**/*.ts', 'src/**/*.tsx'],
+    ignores: ['src/cli/**', 'src/**/*.test.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['onnxruntime-node'], message: 'onnxruntime-node is imported only in src/cli.' },
+          ],
+        },
+      ],
+    },
+  },
+  {
     // The method is a pure library: the UI, the worker and the CLI all use it,
     // so it may not reach into any of them, nor into the DOM, Node or ONNX.
     files: ['src/real/**/*.ts'],

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { PNG } from 'pngjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parseTrace, readAnswer } from '../src/real';
+import { cudaProblem, installedCuda } from '../src/cli/node-ort';
 import { writeTinyPackage } from './onnx/tiny-vlm';
 
 function real(...args: string[]) {
@@ -49,7 +50,7 @@ describe('real run', () => {
     const r = real('run', join(root, 'a.png'), '--model', pkg, '--out', out);
     expect(r.status).toBe(0);
     expect(r.stdout).toBe('');
-    expect(r.stderr).toMatch(/tiny-test-vlm on wasm: /);
+    expect(r.stderr).toMatch(/tiny-test-vlm on onnxruntime-node \(cpu\): /);
     const t = parseTrace(readFileSync(out, 'utf8'));
     expect(t.model).toBe('tiny-test-vlm');
     expect(t.generated).toHaveLength(8);
@@ -66,6 +67,48 @@ describe('real run', () => {
     const s = real('score', out);
     expect(s.status).toBe(0);
     expect(JSON.parse(s.stdout).map).toHaveLength(9);
+  });
+
+  it('runs on wasm with --runtime wasm, with the tokens and rows of the native default', () => {
+    const native = real('run', join(root, 'a.png'), '--model', pkg);
+    const wasm = real('run', join(root, 'a.png'), '--model', pkg, '--runtime', 'wasm');
+    expect(wasm.status).toBe(0);
+    expect(wasm.stderr).toMatch(/tiny-test-vlm on onnxruntime-web \(wasm\): /);
+    const [n, w] = [parseTrace(native.stdout), parseTrace(wasm.stdout)];
+    expect(w.generated.map((t) => t.id)).toEqual(n.generated.map((t) => t.id));
+    let worst = 0;
+    n.generated.forEach((t, i) =>
+      t.attention.forEach((row, l) =>
+        row.forEach((v, j) => (worst = Math.max(worst, Math.abs(v - w.generated[i].attention[l][j])))),
+      ),
+    );
+    expect(worst).toBeLessThanOrEqual(1e-4);
+  });
+
+  it.each([
+    [['--runtime', 'webgl'], /--runtime webgl: expected native \(onnxruntime-node\) or wasm/],
+    [['--device', 'gpu'], /--device gpu: expected cpu or cuda/],
+    [['--runtime', 'wasm', '--device', 'cuda'], /--device cuda runs on onnxruntime-node/],
+  ])('refuses the runtime flags %j in one line, exit 2', (flags, message) => {
+    const r = real('run', join(root, 'a.png'), '--model', pkg, ...flags);
+    expect(r.status).toBe(2);
+    expect(r.stderr.trimEnd().split('\n')).toEqual([expect.stringMatching(message)]);
+  });
+
+  it('--device cuda without the CUDA provider installed: one line saying how to install it, exit 2', () => {
+    const install = installedCuda();
+    if (cudaProblem(install) === null) {
+      console.warn('skipped: this onnxruntime-node has its CUDA provider');
+      return;
+    }
+    const r = real('run', join(root, 'a.png'), '--model', pkg, '--device', 'cuda');
+    expect(r.status).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr.trimEnd().split('\n')).toEqual([
+      expect.stringMatching(
+        /^real: --device cuda: .*ONNXRUNTIME_NODE_INSTALL=cuda12 npm rebuild onnxruntime-node/,
+      ),
+    ]);
   });
 
   it('takes sampling and length flags, and rejects bad ones', () => {
@@ -174,5 +217,11 @@ describe('real eval', () => {
     const again = real('eval-traces', traces);
     expect(again.status).toBe(0);
     expect(JSON.parse(again.stdout).pixel).toEqual(out.pixel);
+    // On wasm: the same evaluation, within the runtimes' rounding.
+    const wasm = real('eval', set, '--model', pkg, '--runtime', 'wasm');
+    expect(wasm.status).toBe(0);
+    const w = JSON.parse(wasm.stdout);
+    for (const m of ['all', 'sI', 'sT', 'both'])
+      expect(w.pixel[m].all.auroc).toBeCloseTo(out.pixel[m].all.auroc, 4);
   });
 });

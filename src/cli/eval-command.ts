@@ -28,6 +28,7 @@ import { finiteJson } from './finite-json';
 import { pngDataUrl, readImageFile } from './image-file';
 import { decodePngDataUrl, maskFromPng } from './png';
 import { formatReport } from './report-table';
+import type { RuntimeChoice } from './node-ort';
 import { loadModelDir, runToTrace } from './run-model';
 import { imageThumbnail, maskPng, maskThumbnail } from './thumbnail';
 import { readTraceFile } from './trace-file';
@@ -67,6 +68,8 @@ export interface EvalCommandOptions {
   settings: RealSettings;
   generation?: GenerateOptions;
   dtype?: string;
+  /** onnxruntime-node (the default) or onnxruntime-web's wasm (node-ort.ts). */
+  runtime?: RuntimeChoice;
   traces?: string;
   traceFormat?: 'json' | 'rtrace';
   layout?: Layout;
@@ -75,7 +78,7 @@ export interface EvalCommandOptions {
   pixelBudget?: number;
   progress?: (p: EvalProgress) => void;
   /** Loads the model (tests may give their own). */
-  loadModel?: (dir: string, dtype?: string) => Promise<LoadedModel>;
+  loadModel?: (dir: string, dtype?: string, runtime?: RuntimeChoice) => Promise<LoadedModel>;
 }
 
 export interface EvalResult {
@@ -136,7 +139,7 @@ export async function evalCommand(o: EvalCommandOptions): Promise<EvalResult> {
       `--shard ${o.shard!.index}/${o.shard!.count}: no images (the set has ${set.entries.length})`,
     );
   preflight(set, entries);
-  const model = await (o.loadModel ?? loadModelDir)(o.modelDir, o.dtype);
+  const model = await (o.loadModel ?? loadModelDir)(o.modelDir, o.dtype, o.runtime);
   const ext = o.traceFormat === 'rtrace' ? '.rtrace' : '.json';
   const shardText = o.shard ? `${o.shard.index}/${o.shard.count}` : null;
   const acc = new EvalAccumulator(o.settings, {

@@ -6,6 +6,7 @@ import { DatasetError, LAYOUTS, parseShard, type Layout } from './dataset';
 import { evalCommand, type EvalProgress } from './eval-command';
 import { writeFileAtomic } from './eval-output';
 import { evalTracesCommand } from './eval-traces-command';
+import type { RuntimeChoice } from './node-ort';
 import { formatTable } from './report-table';
 
 /**
@@ -26,7 +27,7 @@ export const EVAL_OPTIONS = {
 } as const;
 
 export const EVAL_USAGE = `  real eval ROOT --model DIR [--traces OUT] [--layout mvtec|visa|index] [--category NAME] [--shard I/N]
-             [--trace-format json|rtrace] [--format csv|md [--table FILE]] [--pixel-budget N] [GENERATION] [SIZING] [METHOD]
+             [--trace-format json|rtrace] [--format csv|md [--table FILE]] [--pixel-budget N] [GENERATION] [SIZING] [RUNTIME] [METHOD]
   real eval-traces DIR [--format csv|md [--table FILE]] [--pixel-budget N] [METHOD]
 METHOD: [--alpha A] [--beta B] [--k K] [--layers FROM:TO]`;
 
@@ -104,6 +105,8 @@ export interface EvalMainContext {
   values: Values;
   settings: RealSettings;
   generation: GenerateOptions;
+  /** --runtime / --device (node-ort.ts); the native CPU when absent. */
+  runtime?: RuntimeChoice;
   model: () => string;
   err: (s: string) => void;
   out: (s: string) => void;
@@ -151,6 +154,7 @@ export async function evalMain(command: 'eval' | 'eval-traces', c: EvalMainConte
       modelDir: c.model(),
       settings: c.settings,
       generation: c.generation,
+      runtime: c.runtime,
       dtype: str(v, 'dtype'),
       traces,
       traceFormat: traceFormat as 'json' | 'rtrace' | undefined,

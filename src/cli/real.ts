@@ -14,6 +14,7 @@ import {
 import { convertCommand } from './convert-command';
 import { EVAL_OPTIONS, EVAL_USAGE, evalMain } from './eval-main';
 import { inspectModelCommand } from './inspect-model-command';
+import { RuntimeChoiceError, runtimeFromFlags } from './node-ort';
 import { parseTier, prepareCommand } from './prepare-command';
 import { runCommand } from './run-command';
 import { scoreCommand } from './score-command';
@@ -22,13 +23,14 @@ import { SIZING_OPTIONS, sizingFromFlags } from './sizing-flags';
 const USAGE = `usage:
   real score TRACE [--view NAME] [--alpha A] [--beta B] [--k K] [--layers FROM:TO]   (TRACE: .json or binary)
   real convert IN OUT [--float16 | --float32]   (OUT .json: the JSON form; else binary, float16 by default)
-  real run IMAGE --model DIR [--dtype D] [--tier 1|2|3|none] [--out TRACE.json] [GENERATION] [SIZING]
+  real run IMAGE --model DIR [--dtype D] [--tier 1|2|3|none] [--out TRACE.json] [GENERATION] [SIZING] [RUNTIME]
 ${EVAL_USAGE}
   real inspect-model DIR [--dtype D | --dtype decoder=D,vision=D,embed=D] [--backend webgpu|wasm] [--max-buffer BYTES] [--memory BYTES]
   real prepare IMAGE --model DIR [--question TEXT] [--tier 1|2|3|none] [SIZING]   (what the model will see; no ONNX loaded)
 GENERATION: [--question TEXT] [--max-tokens N] [--greedy] [--temperature T] [--top-k K] [--top-p P] [--repetition-penalty R] [--seed S]
   (by default as the model's generation_config.json says; --greedy keeps its repetition penalty)
-SIZING: [--image-size paper|native|N] [--max-image-tokens N]   (a real model's image: the paper's 420 × 420 by default)`;
+SIZING: [--image-size paper|native|N] [--max-image-tokens N]   (a real model's image: the paper's 420 × 420 by default)
+RUNTIME: [--runtime native|wasm] [--device cpu|cuda]   (default: onnxruntime-node on the CPU)`;
 
 // eslint-disable-next-line no-control-regex -- control characters are what it finds
 const UNPRINTABLE = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\ufffd]/g;
@@ -68,6 +70,8 @@ export async function main(argv: string[]): Promise<number> {
           backend: { type: 'string' },
           'max-buffer': { type: 'string' },
           memory: { type: 'string' },
+          runtime: { type: 'string' },
+          device: { type: 'string' },
         },
         allowPositionals: true,
         strict: true,
@@ -78,6 +82,13 @@ export async function main(argv: string[]): Promise<number> {
     const settings = settingsFromFlags(parsed.values);
     const sizing = sizingFromFlags(parsed.values);
     const generation = { ...generationFromFlags(parsed.values), sizing };
+    const runtime = (() => {
+      try {
+        return runtimeFromFlags(parsed.values);
+      } catch (e) {
+        throw e instanceof RuntimeChoiceError ? new UsageError(e.message, { cause: e }) : e;
+      }
+    })();
     const [target, ...extra] = parsed.positionals;
     const paths = command === 'convert' ? 2 : 1;
     if (target === undefined || extra.length !== paths - 1)
@@ -100,6 +111,7 @@ export async function main(argv: string[]): Promise<number> {
           ...generation,
           ...(tier !== undefined ? { tier } : {}),
           dtype: parsed.values.dtype,
+          runtime,
         });
         if (json) process.stdout.write(`${json}\n`);
         return 0;
@@ -111,6 +123,7 @@ export async function main(argv: string[]): Promise<number> {
           values: parsed.values,
           settings,
           generation,
+          runtime,
           model,
           err,
           out: (s) => process.stdout.write(`${s}\n`),

@@ -10,16 +10,21 @@ import { loadModel, type LoadedModel } from '../workers/engine/load-model';
 import { loadRepoModel } from '../workers/engine/load-repo-model';
 import { assertFiniteTrace } from './finite-json';
 import { NodeDirReader } from './node-reader';
-import { noWebGpuInNode, nodeOrt } from './node-ort';
+import { DEFAULT_RUNTIME, noWebGpuInNode, ortForChoice, type RuntimeChoice } from './node-ort';
 import { NodeFolderSource } from './node-repo-source';
 
 /**
- * The model in Node: onnxruntime-web's wasm backend, the same engine as the
- * browser worker. A folder with manifest.json is a model package (the demo
- * model); one with config.json is a Hugging Face repo, patched as it loads.
+ * The model in Node, on the same engine as the browser worker: on
+ * onnxruntime-node by default, or onnxruntime-web's wasm (node-ort.ts). A
+ * folder with manifest.json is a model package (the demo model); one with
+ * config.json is a Hugging Face repo, patched as it loads.
  */
-export async function loadModelDir(dir: string, dtype?: string): Promise<LoadedModel> {
-  const ort = await nodeOrt();
+export async function loadModelDir(
+  dir: string,
+  dtype?: string,
+  runtime: RuntimeChoice = DEFAULT_RUNTIME,
+): Promise<LoadedModel> {
+  const ort = await ortForChoice(runtime);
   if (!existsSync(join(dir, 'manifest.json')) && existsSync(join(dir, 'config.json'))) {
     return loadRepoModel(ort, new NodeFolderSource(dir), {
       prefer: 'wasm',

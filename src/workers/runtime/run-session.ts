@@ -1,3 +1,4 @@
+import { runErrorLine, sessionRuntime } from './ort-error';
 import type { OrtSession, OrtTensor } from './ort-types';
 
 /**
@@ -6,7 +7,8 @@ import type { OrtSession, OrtTensor } from './ort-types';
  * so a swapped or mis-sized ONNX file is refused with a line naming the file
  * and the input, never onnxruntime's raw text ("input 'input_ids' is missing
  * in 'feeds'", "Got invalid dimensions for input …"); anything onnxruntime
- * still throws is wrapped with the file and the inputs it was given.
+ * still throws is one line with the file, the inputs it was given, the
+ * runtime and what it said, without its build paths (ort-error.ts).
  */
 
 export class SessionRunError extends Error {
@@ -79,17 +81,13 @@ export async function runSession(
   try {
     return fetches ? await session.run(feeds, fetches as string[]) : await session.run(feeds);
   } catch (e) {
-    const given = Object.entries(feeds)
+    const names = Object.keys(feeds);
+    const given = names
       .slice(0, 4)
-      .map(([n, t]) => `${n} ${dimsText(t.dims)}`)
+      .map((n) => `${n} ${dimsText(feeds[n].dims)}`)
       .join(', ');
-    const raw = ((e as Error).message ?? String(e)).replace(/\s*\n\s*/g, ' ');
-    throw new SessionRunError(
-      `${file} failed on inputs ${given}${Object.keys(feeds).length > 4 ? ', …' : ''}: ${raw}`,
-      {
-        cause: e,
-      },
-    );
+    const inputs = `${names.length === 1 ? 'input' : 'inputs'} ${given}${names.length > 4 ? ', …' : ''}`;
+    throw new SessionRunError(runErrorLine(file, sessionRuntime(session), inputs, e), { cause: e });
   }
 }
 

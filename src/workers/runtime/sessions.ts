@@ -1,5 +1,6 @@
 import type { DecoderIo } from '../engine/decoder-io';
-import { ortFor, type Backend, type Ort, type OrtSession, type OrtSource } from './ort-types';
+import { loadErrorLine, nameSessionRuntime } from './ort-error';
+import { ortFor, runtimeNameOf, type Backend, type Ort, type OrtSession, type OrtSource } from './ort-types';
 
 /**
  * Creating the model's three sessions on a backend: WebGPU when asked for and
@@ -15,6 +16,8 @@ export interface Sessions {
   backend: Backend;
   /** The onnxruntime module the sessions came from: their feeds' tensors must be made with it. */
   ort: Ort;
+  /** The runtime's name, for messages: "onnxruntime-web (wasm)", "onnxruntime-node (cpu)", … */
+  runtime: string;
   /** Why WebGPU was not used, when it was asked for. */
   fallbackReason?: string;
   /** Each session's file name, for messages. */
@@ -57,23 +60,25 @@ export function checkDecoderIo(decoder: OrtSession, io: DecoderIo, file: string)
 
 async function createAll(source: OrtSource, graphs: ModelGraphs, io: DecoderIo, backend: Backend) {
   const ort = await ortFor(source, backend);
-  // logSeverityLevel 3: errors only (ORT's node-placement warnings are noise to users).
+  const runtime = runtimeNameOf(ort, backend);
+  // logSeverityLevel 4, fatal only: onnxruntime's logger would print its own text (build paths and
+  // all) on standard error beside the error it throws, which is reported as one line (ort-error.ts).
   const base = {
     executionProviders: [backend],
     graphOptimizationLevel: 'all' as const,
-    logSeverityLevel: 3 as const,
+    logSeverityLevel: 4 as const,
   };
   const create = async (g: GraphFile, extra: object = {}) => {
     try {
-      return await ort.InferenceSession.create(g.bytes, {
+      const session = await ort.InferenceSession.create(g.bytes, {
         ...base,
         ...(g.externalData?.length ? { externalData: g.externalData } : {}),
         ...extra,
       });
+      nameSessionRuntime(session, runtime);
+      return session;
     } catch (e) {
-      throw new ModelLoadError(`${g.name} could not be loaded on ${backend}: ${(e as Error).message}`, {
-        cause: e,
-      });
+      throw new ModelLoadError(loadErrorLine(g.name, runtime, e), { cause: e });
     }
   };
   const keepOnGpu =
@@ -85,7 +90,7 @@ async function createAll(source: OrtSource, graphs: ModelGraphs, io: DecoderIo, 
   const decoder = await create(graphs.decoder, keepOnGpu ? { preferredOutputLocation: keepOnGpu } : {});
   checkDecoderIo(decoder, io, graphs.decoder.name);
   const files = { vision: graphs.vision.name, embed: graphs.embed.name, decoder: graphs.decoder.name };
-  return { vision, embed, decoder, files, ort };
+  return { vision, embed, decoder, files, ort, runtime };
 }
 
 export async function createSessions(
