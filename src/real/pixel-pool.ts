@@ -54,6 +54,11 @@ interface StoredImage {
   runs: Int32Array | null;
 }
 
+type Sink =
+  | { kind: 'histogram'; bins: Float64Array; width: number }
+  | { kind: 'collect'; keys: Uint32Array; meta: Uint32Array }
+  | { kind: 'tally'; state: WalkState };
+
 /** Summaries of one map: [pool] with pool = 2·group + (anomalous only ? 1 : 0). */
 export type PoolSummaries = CurveSummary[];
 
@@ -177,6 +182,7 @@ export class PixelPool {
     for (const im of this.images) total += im.width * im.height;
     const state = new WalkState(walks, this);
     if (total > 0) this.range(m, 0, 0xffffffff, total, 16, state);
+    state.finish();
     return walks.map((w) => w.summary());
   }
 
@@ -200,11 +206,9 @@ export class PixelPool {
   private range(m: number, lo: number, hi: number, count: number, shift: number, state: WalkState): void {
     if (count <= this.budget) return this.sortedSlice(m, lo, hi, count, state);
     if (lo === hi) return this.tally(m, lo, state);
-    const bins = new Float64Array(Math.floor((hi - lo) / 2 ** shift) + 1);
-    this.visit(m, lo, hi, (k) => {
-      bins[Math.floor((k - lo) / 2 ** shift)]++;
-    });
     const width = 2 ** shift;
+    const bins = new Float64Array(Math.floor((hi - lo) / width) + 1);
+    this.visit(m, lo, hi, { kind: 'histogram', bins, width });
     let sliceHi = -1;
     let sliceLo = -1;
     let sum = 0;
@@ -244,11 +248,7 @@ export class PixelPool {
       };
     }
     const { keys, meta, k2, m2 } = this.slice;
-    let n = 0;
-    this.visit(m, lo, hi, (k, mt) => {
-      keys[n] = k;
-      meta[n++] = mt;
-    });
+    const n = this.visit(m, lo, hi, { kind: 'collect', keys, meta });
     radixSort(keys, meta, n, k2, m2);
     for (let i = n - 1; i >= 0;) {
       const k = keys[i];
@@ -258,7 +258,7 @@ export class PixelPool {
   }
 
   private tally(m: number, k: number, state: WalkState): void {
-    this.visit(m, k, k, (_, mt) => state.add(mt));
+    this.visit(m, k, k, { kind: 'tally', state });
     state.close();
   }
 
@@ -274,10 +274,19 @@ export class PixelPool {
   }
 
   /**
-   * Calls `fn(key, meta)` for every pixel of map m whose key is in lo..hi;
-   * meta is POSITIVE | region for an anomalous pixel, else the image index.
+   * Every pixel of map m whose key is in lo..hi, with its meta (POSITIVE |
+   * region for an anomalous pixel, else the image index), into the sink:
+   * counted into bins, collected (returns how many), or added to a tie group.
+   * One loop with the three cases inline, not a callback per pixel.
    */
-  private visit(m: number, lo: number, hi: number, fn: (key: number, meta: number) => void): void {
+  private visit(m: number, lo: number, hi: number, sink: Sink): number {
+    let n = 0;
+    const kind = sink.kind === 'histogram' ? 0 : sink.kind === 'collect' ? 1 : 2;
+    const bins = sink.kind === 'histogram' ? sink.bins : null;
+    const binWidth = sink.kind === 'histogram' ? sink.width : 1;
+    const keys = sink.kind === 'collect' ? sink.keys : null;
+    const metas = sink.kind === 'collect' ? sink.meta : null;
+    const state = sink.kind === 'tally' ? sink.state : null;
     let row = new Float32Array(0);
     let rowKeys = new Uint32Array(row.buffer);
     let region = new Int32Array(0);
@@ -352,21 +361,38 @@ export class PixelPool {
             const k = (b & 0x80000000 ? ~b : b | 0x80000000) >>> 0;
             if (k < lo || k > hi) continue;
             const r = region[x];
-            fn(k, r >= 0 ? (POSITIVE | r) >>> 0 : i);
+            const mt = r >= 0 ? (POSITIVE | r) >>> 0 : i;
+            if (kind === 1) {
+              keys![n] = k;
+              metas![n++] = mt;
+            } else if (kind === 0) bins![Math.floor((k - lo) / binWidth)]++;
+            else state!.add(mt);
           }
         }
         for (let r = r0; r < r1; r += 3) region.fill(-1, runs![r], runs![r + 1]);
       }
     }
+    return n;
   }
 }
 
-/** The pools' running tie group: counts per pool until the group closes. */
+/**
+ * The pools' running tie group: counts per pool until the group closes.
+ * Negatives between two positives are handed to a pool's walk as one step:
+ * with no new positive, a step adds only dfp·tp to the ROC area and a flat
+ * stretch of the PRO curve, and leaves AP and F1-max as they are, so one
+ * step for the run gives the same numbers (AUROC, AP and F1 exactly) at a
+ * fraction of the cost, most pixels being normal.
+ */
 class WalkState {
   private readonly dtp: Float64Array;
   private readonly dfp: Float64Array;
   private readonly dpro: Float64Array;
-  private readonly touched: number[] = [];
+  /** Negatives not yet handed to the pool's walk. */
+  private readonly pending: Float64Array;
+  /** The pools the open group touched: touched[0 .. count). */
+  private readonly touched: Int32Array;
+  private count = 0;
   private readonly seen: Uint8Array;
   /** Four pool slots per image (−1 unused). */
   private readonly pools: Int32Array;
@@ -378,6 +404,8 @@ class WalkState {
     this.dtp = new Float64Array(walks.length);
     this.dfp = new Float64Array(walks.length);
     this.dpro = new Float64Array(walks.length);
+    this.pending = new Float64Array(walks.length);
+    this.touched = new Int32Array(walks.length);
     this.seen = new Uint8Array(walks.length);
     this.pools = new Int32Array(4 * pool.size);
     for (let i = 0; i < pool.size; i++) this.pools.set(pool.poolsOf(i), 4 * i);
@@ -393,7 +421,7 @@ class WalkState {
       if (p < 0) continue;
       if (!this.seen[p]) {
         this.seen[p] = 1;
-        this.touched.push(p);
+        this.touched[this.count++] = p;
       }
       if (positive) {
         this.dtp[p]++;
@@ -402,26 +430,44 @@ class WalkState {
     }
   }
 
+  private positiveStep(p: number, dtp: number, dfp: number, dpro: number): void {
+    if (this.pending[p]) {
+      this.walks[p].step(0, this.pending[p], 0);
+      this.pending[p] = 0;
+    }
+    this.walks[p].step(dtp, dfp, dpro);
+  }
+
   /** A tie group of one pixel. */
   single(meta: number): void {
-    const positive = meta >= POSITIVE;
-    const region = positive ? meta - POSITIVE : -1;
-    const image = positive ? this.pool.imageOfRegion(region) : meta;
-    const w = positive ? this.pool.weightOfRegion(region) : 0;
-    for (let s = 4 * image; s < 4 * image + 4; s++) {
-      const p = this.pools[s];
-      if (p < 0) continue;
-      if (positive) this.walks[p].step(1, 0, w);
-      else this.walks[p].step(0, 1, 0);
+    if (meta < POSITIVE) {
+      for (let s = 4 * meta; s < 4 * meta + 4; s++) if (this.pools[s] >= 0) this.pending[this.pools[s]]++;
+      return;
     }
+    const region = meta - POSITIVE;
+    const image = this.pool.imageOfRegion(region);
+    const w = this.pool.weightOfRegion(region);
+    for (let s = 4 * image; s < 4 * image + 4; s++)
+      if (this.pools[s] >= 0) this.positiveStep(this.pools[s], 1, 0, w);
   }
 
   close(): void {
-    for (const p of this.touched) {
-      this.walks[p].step(this.dtp[p], this.dfp[p], this.dpro[p]);
+    for (let i = 0; i < this.count; i++) {
+      const p = this.touched[i];
+      if (this.dtp[p] > 0) this.positiveStep(p, this.dtp[p], this.dfp[p], this.dpro[p]);
+      else this.pending[p] += this.dfp[p];
       this.dtp[p] = this.dfp[p] = this.dpro[p] = 0;
       this.seen[p] = 0;
     }
-    this.touched.length = 0;
+    this.count = 0;
+  }
+
+  /** Hands every pool its last negatives. */
+  finish(): void {
+    for (let p = 0; p < this.pending.length; p++)
+      if (this.pending[p]) {
+        this.walks[p].step(0, this.pending[p], 0);
+        this.pending[p] = 0;
+      }
   }
 }
