@@ -127,6 +127,12 @@ describe('real run', () => {
     expect(real('run', join(root, 'a.png'), '--model', pkg, '--max-tokens', '0').stderr).toMatch(
       /--max-tokens 0/,
     );
+    expect(real('run', join(root, 'a.png'), '--model', pkg, '--repetition-penalty', '0').stderr).toMatch(
+      /--repetition-penalty 0: expected a number above 0 \(1 is none\)/,
+    );
+    expect(real('run', join(root, 'a.png'), '--model', pkg, '--top-k', '2.5').stderr).toMatch(
+      /--top-k 2\.5: expected a whole number ≥ 0/,
+    );
   });
 
   it.each([

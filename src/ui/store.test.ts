@@ -1,5 +1,7 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import {
+  patchModel,
+  patchSampling,
   patchSettings,
   resetStore,
   selectToken,
@@ -43,5 +45,20 @@ describe('the view slice', () => {
     expect(view().settings).toMatchObject({ alpha: 0.9, beta: 0.5 });
     resetStore();
     expect(view().settings.alpha).toBe(0.5);
+  });
+});
+
+describe('the generation slice', () => {
+  it("keeps only the user's changes to the model's decoding settings", () => {
+    const sampling = { greedy: false, repetitionPenalty: 1.05, temperature: 0.1, topK: 1, topP: 0.001 };
+    patchModel({ info: { sampling } as never });
+    expect(useAppStore.getState().generation.sampling).toEqual({});
+    patchSampling({ greedy: true });
+    expect(useAppStore.getState().generation.sampling).toEqual({ greedy: true });
+    patchSampling({ temperature: 0.7 });
+    // unticking greedy again is the model's own setting: no change left but the temperature
+    patchSampling({ greedy: false });
+    expect(useAppStore.getState().generation.sampling).toEqual({ temperature: 0.7 });
+    expect(useAppStore.getState().generation.seed).toBeNull();
   });
 });
