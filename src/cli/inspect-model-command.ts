@@ -1,8 +1,10 @@
-import { findAttention, readGraph, UnpatchableError } from '../workers/onnx';
-import { HubError, messageOf } from '../workers/hub/hub-error';
+import { findAttention, UnpatchableError } from '../workers/onnx';
+import { decoderLayerCount, readGraphChecked } from '../workers/hub/graph-facts';
+import { buildTokenizer, parseTokenizerFile } from '../workers/hub/tokenizer-file';
+import { HubError, messageOf, wrapAs } from '../workers/hub/hub-error';
 import { parseDtypeRequest, type Component, type Device } from '../workers/hub/dtypes';
 import { maxImageTokens, TYPICAL_WEBGPU_BUFFER, type MemoryPlan } from '../workers/hub/memory-plan';
-import { planRepo } from '../workers/hub/plan';
+import { planRepo, TOKENIZER_CAP } from '../workers/hub/plan';
 import { UsageError } from './args';
 import { finiteJson } from './finite-json';
 import { NodeFolderSource } from './node-repo-source';
@@ -116,14 +118,31 @@ export async function inspectModelCommand(
   const decoder = plan.components.decoder.graph.path;
   const bytes = plan.graphBytes.get(decoder) ?? (await source.read(decoder));
   let attention;
+  const graph = readGraphChecked(bytes, decoder);
   try {
-    attention = findAttention(readGraph(bytes));
+    attention = findAttention(graph);
   } catch (e) {
     if (e instanceof UnpatchableError)
       throw new HubError(decoder, `cannot give attention rows: ${e.message}`, { cause: e });
     throw new HubError(decoder, `is not a readable ONNX graph (${messageOf(e)})`, { cause: e });
   }
-  const layers = plan.config.textConfig.num_hidden_layers;
+  const layers = decoderLayerCount(graph, attention.layers);
+  const notes: string[] = [];
+  const claimed = plan.config.textConfig.num_hidden_layers;
+  if (claimed !== undefined && claimed !== layers)
+    notes.push(
+      `config.json says num_hidden_layers ${JSON.stringify(claimed)}; ${decoder} has ${layers ?? 'no numbered'} layers, and that is what counts`,
+    );
+  // tokenizer.json is read and built as the load would, so a broken one is found before the download.
+  if (plan.files.some((f) => f.role === 'tokenizer' && f.bytes !== null)) {
+    let bytes: Uint8Array;
+    try {
+      bytes = await source.read('tokenizer.json', { maxBytes: TOKENIZER_CAP });
+    } catch (e) {
+      throw wrapAs('tokenizer.json', e);
+    }
+    buildTokenizer(parseTokenizerFile(bytes), plan.config.tokenizerConfig);
+  }
   const components = (c: Component) => {
     const cp = plan.components[c];
     return {
@@ -171,8 +190,9 @@ export async function inspectModelCommand(
         kind: attention.kind,
         patchable: true,
         alreadyPatched: attention.alreadyPatched,
-        numDecoderLayers: typeof layers === 'number' && Number.isSafeInteger(layers) ? layers : null,
+        numDecoderLayers: layers,
       },
+      notes,
     },
     { space: 2 },
   );

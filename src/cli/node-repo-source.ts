@@ -76,8 +76,7 @@ export class NodeFolderSource implements RepoSource {
               ? 'is a folder, not a file'
               : 'is not a regular file; refused',
       );
-    if (st.size > this.maxBytes)
-      throw new HubError(rel, `has ${st.size} bytes, more than the ${this.maxBytes} this loader reads`);
+    // Sizing never refuses a big file (the plan says what the backend can take); reading does.
     return { rel, real, size: st.size };
   }
 
@@ -93,17 +92,16 @@ export class NodeFolderSource implements RepoSource {
     const found = await this.locate(path);
     if (!found) throw new HubError(repoPath(path), `is not in ${this.where}`);
     options.signal?.throwIfAborted();
-    // Checks `into` and the cap; allocates nothing unless there is no `into` (then it is not called).
-    const target = options.into ? targetFor(found.rel, found.size, options) : null;
-    if (!target && found.size > (options.maxBytes ?? MAX_FILE_BYTES))
-      throw new HubError(
-        found.rel,
-        `has ${found.size} bytes, more than the ${options.maxBytes} expected of it`,
-      );
+    // The cap (the caller's, and what one buffer holds) before anything is allocated or read.
+    const cap = Math.min(options.maxBytes ?? MAX_FILE_BYTES, this.maxBytes, MAX_FILE_BYTES);
+    if (found.size > cap)
+      throw new HubError(found.rel, `has ${found.size} bytes, more than the ${cap} this loader reads`);
+    const target = options.into ? targetFor(found.rel, found.size, options) : undefined;
     const { allowed } = await this.roots();
     let bytes: Uint8Array;
     try {
-      bytes = await readInputFileAsync(found.real, 'package-file', { inside: allowed });
+      // In steps, straight into the piece's place in a larger buffer when there is one.
+      bytes = await readInputFileAsync(found.real, 'package-file', { inside: allowed }, target);
     } catch (e) {
       const msg =
         e instanceof InputFileError ? e.message.replace(`${found.real}: `, '') : (e as Error).message;
@@ -111,10 +109,6 @@ export class NodeFolderSource implements RepoSource {
     }
     if (bytes.length !== found.size) throw new HubError(found.rel, 'changed size while it was read');
     options.onProgress?.({ loaded: bytes.length, total: bytes.length, fromCache: false });
-    if (!target) return bytes;
-    // A piece of a larger file: readInputFileAsync gave its own buffer, so it is copied into place
-    // (one piece at a time, never the whole file twice).
-    target.set(bytes);
-    return target;
+    return bytes;
   }
 }

@@ -161,6 +161,12 @@ export function withInputFile<T>(
   }
 }
 
+/**
+ * The most one read call asks for: a single read stops at 2 GiB (and Node
+ * refuses a length past it), so a file of any size is read in these steps.
+ */
+export const READ_STEP = 64 * MiB;
+
 /** The bytes of a regular input file (see the module comment for the rules). */
 export function readInputFile(path: string, kind: InputKind, options: ReadOptions = {}): Buffer {
   const { fd, size } = openChecked(path, kind, options);
@@ -168,7 +174,7 @@ export function readInputFile(path: string, kind: InputKind, options: ReadOption
     const buf = Buffer.allocUnsafe(size);
     let got = 0;
     while (got < size) {
-      const n = readSync(fd, buf, got, size - got, got);
+      const n = readSync(fd, buf, got, Math.min(READ_STEP, size - got), got);
       if (n === 0) break;
       got += n;
     }
@@ -207,11 +213,16 @@ export function* readInputChunks(
   }
 }
 
-/** The same, without blocking the event loop (model package files). */
+/**
+ * The same, without blocking the event loop (model package files), read in
+ * steps of READ_STEP into a new buffer of the file's size, or into `into`,
+ * whose length must be the file's size (a piece of a larger buffer).
+ */
 export async function readInputFileAsync(
   path: string,
   kind: InputKind,
   options: ReadOptions = {},
+  into?: Uint8Array,
 ): Promise<Uint8Array> {
   const before = preflight(path, kind, options);
   let handle;
@@ -226,10 +237,12 @@ export async function readInputFileAsync(
     if (why) throw new InputFileError(`${path}: ${why}`);
     if (!sameFile(st, before)) throw new InputFileError(`${path}: changed while being opened`);
     checkSize(path, kind, st.size);
-    const buf = new Uint8Array(st.size);
+    if (into && into.length !== st.size)
+      throw new InputFileError(`${path}: has ${st.size} bytes, the buffer for it ${into.length}`);
+    const buf = into ?? new Uint8Array(st.size);
     let got = 0;
     while (got < st.size) {
-      const { bytesRead } = await handle.read(buf, got, st.size - got, got);
+      const { bytesRead } = await handle.read(buf, got, Math.min(READ_STEP, st.size - got), got);
       if (bytesRead === 0) break;
       got += bytesRead;
     }

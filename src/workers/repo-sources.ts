@@ -8,6 +8,7 @@ import {
   type RepoSource,
 } from './hub';
 import { chooseBackend, planForDevice } from './engine/load-repo-model';
+import { decoderLayerCount } from './hub/graph-facts';
 import type { DtypeChoices, ModelSource, RepoSummary } from './inference-api';
 import type { Backend } from './runtime/ort-types';
 
@@ -90,8 +91,9 @@ export function summarise(plan: RepoPlan): RepoSummary {
   let attention: RepoSummary['attention'] = null;
   const decoder = plan.graphBytes.get(plan.components.decoder.graph.path);
   if (decoder) {
-    const found = findAttention(readGraph(decoder));
-    const total = Number(plan.config.textConfig.num_hidden_layers ?? found.layers.length);
+    const graph = readGraph(decoder);
+    const found = findAttention(graph);
+    const total = decoderLayerCount(graph, found.layers) ?? found.layers.length;
     attention = { layers: found.layers, numDecoderLayers: total, kind: found.kind };
   }
   return {

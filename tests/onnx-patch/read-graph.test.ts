@@ -157,6 +157,33 @@ describe('readGraph', () => {
     expect(g.inputs.map((v) => v.name)).toEqual(['x', 'flag']);
   });
 
+  it.each([
+    [{ offset: -64, length: 16 }, /external data offset "-64" is not a byte count/],
+    [{ offset: 0, length: -16 }, /external data length "-16" is not a byte count/],
+    [{ offset: 1.5, length: 16 }, /external data offset "1\.5" is not a byte count/],
+    [{ offset: 2 ** 53 - 8, length: 16 }, /external data ends past 2\^53 bytes/],
+    [{ offset: 0, length: 8 }, /external data length 8 is not its 4 × 4 = 16 bytes/],
+    [{ offset: 0, length: 1e20 }, /external data length "100000000000000000000" is not a byte count/],
+  ])('refuses an impossible external extent %o', (extent, why) => {
+    const bytes = model({
+      inputs: [],
+      outputs: [],
+      initializers: [
+        { name: 'w', dims: [4], type: FLOAT, values: [], external: { location: 'w.onnx_data', ...extent } },
+      ],
+      nodes: [],
+    });
+    expect(() => readGraph(bytes)).toThrow(OnnxFormatError);
+    expect(() => readGraph(bytes)).toThrow(why);
+  });
+
+  it('refuses zeros at once (field number 0), however many', () => {
+    const { cpuMs } = withCpuMs(() => {
+      expect(() => readGraph(new Uint8Array(100 * 2 ** 20))).toThrow(/field number 0 at byte 0/);
+    });
+    expect(cpuMs).toBeLessThan(50);
+  });
+
   it('says when bytes are not a model', () => {
     expect(() => readGraph(new TextEncoder().encode('<html>not found</html>'))).toThrow(OnnxFormatError);
     expect(() => readGraph(sample(4).subarray(0, 200))).toThrow(OnnxFormatError);

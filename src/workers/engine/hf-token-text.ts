@@ -15,12 +15,17 @@ export class HfTokenText implements TokenText {
   }
 
   tokenText(ids: readonly number[], i: number): string {
-    const raw = this.tokenizer.id_to_token(ids[i]) ?? '';
+    const raw = this.tokenizer.id_to_token(ids[i]);
+    // A generated id the vocabulary lacks (a padded output layer): shown as such, never decoded (the
+    // library's decoders fail on it with JavaScript's text).
+    if (raw === undefined) return `[unknown token ${ids[i]}]`;
     if (this.isSpecial(ids[i])) return raw;
     const from = Math.max(0, i - 4);
     if (from === i) return raw;
-    const before = this.tokenizer.decode(ids.slice(from, i) as number[], { skip_special_tokens: false });
-    const upTo = this.tokenizer.decode(ids.slice(from, i + 1) as number[], { skip_special_tokens: false });
+    const window = ids.slice(from, i + 1) as number[];
+    if (window.some((id) => this.tokenizer.id_to_token(id) === undefined)) return raw;
+    const before = this.tokenizer.decode(window.slice(0, -1), { skip_special_tokens: false });
+    const upTo = this.tokenizer.decode(window, { skip_special_tokens: false });
     return upTo.startsWith(before) && upTo.length > before.length ? upTo.slice(before.length) : raw;
   }
 }

@@ -1,4 +1,4 @@
-import { Tokenizer } from '@huggingface/tokenizers';
+import type { Tokenizer } from '@huggingface/tokenizers';
 import { DEFAULT_QUESTION } from '../../real/prompting';
 import { familyRepoFrom, hfAdapter } from '../adapters/hf-families';
 import type { FamilyLayout, HfAdapter } from '../adapters/hf-adapter';
@@ -12,7 +12,9 @@ import {
   type RepoPlan,
   type RepoSource,
 } from '../hub';
+import { decoderLayerCount } from '../hub/graph-facts';
 import { MAX_PLANNED_IMAGE_TOKENS } from '../hub/memory-plan';
+import { buildTokenizer } from '../hub/tokenizer-file';
 import { lastPositionLogits, patchDecoder, readGraph } from '../onnx';
 import type { LoadProgress } from '../package/load';
 import type { Backend, OrtSource } from '../runtime/ort-types';
@@ -118,9 +120,10 @@ export async function prepareRepoModel(
   // No logits for every prompt position: the LM head sliced to the last one where the graph has no num_logits_to_keep.
   const decoderBytes = lastPositionLogits(patched.bytes).bytes;
   const graph = readGraph(decoderBytes);
-  const numLayers = Number(repo.config.textConfig.num_hidden_layers ?? patched.layers.length);
+  // The graph's layer count, never config.json's claim (num_hidden_layers can say anything).
+  const numLayers = decoderLayerCount(graph, patched.layers) ?? patched.layers.length;
   const io = decoderIoFromGraph(graph, patched.layers, numLayers, decoderFile);
-  const tokenizer = new Tokenizer(repo.tokenizerJson, repo.tokenizerConfig ?? {});
+  const tokenizer = buildTokenizer(repo.tokenizerJson, repo.tokenizerConfig);
   // float32 or float16 embeddings at either end (converted as they pass); anything else is refused now,
   // and so is float16 on a WebGPU without shader-f16 (its kernels would fail on the first run).
   const embedType = checkEmbedGraph(readGraph(repo.graphs.embed.bytes), repo.graphs.embed.path);

@@ -8,6 +8,7 @@
 import { isKnownFamily, KNOWN_FAMILIES } from '../adapters/hf-families';
 import { dtypeOf, type Dtype } from './dtypes';
 import { HubError, messageOf } from './hub-error';
+import { checkTokenizerJson } from './tokenizer-file';
 
 export type JsonObject = Record<string, unknown>;
 
@@ -317,9 +318,7 @@ export function parseRepoConfig(files: RepoFiles): RepoConfig {
       : jsonObject(files['tokenizer_config.json'], 'tokenizer_config.json');
   let tokenizerJson: JsonObject | null = null;
   if (files['tokenizer.json'] !== undefined) {
-    tokenizerJson = jsonObject(files['tokenizer.json'], 'tokenizer.json');
-    if (typeof tokenizerJson.model !== 'object' || tokenizerJson.model === null)
-      throw new HubError('tokenizer.json', 'has no "model" section: not a tokenizers file');
+    tokenizerJson = checkTokenizerJson(jsonObject(files['tokenizer.json'], 'tokenizer.json'));
   }
   return {
     family: fam,

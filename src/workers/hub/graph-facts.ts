@@ -300,3 +300,16 @@ export function estimatedFacts(
     encoder: null,
   };
 }
+
+/**
+ * The decoder's layer count as its graph says: one more than the highest N
+ * of its `past_*.N` inputs, else of its attention layers; null when neither
+ * says. Reported instead of config.json's num_hidden_layers, which a repo
+ * can claim anything in.
+ */
+export function decoderLayerCount(g: GraphInfo, attentionLayers: readonly number[]): number | null {
+  const fromState = stateFacts(g, '').layers;
+  if (fromState !== null)
+    return Math.max(fromState, attentionLayers.length ? Math.max(...attentionLayers) + 1 : 0);
+  return attentionLayers.length ? Math.max(...attentionLayers) + 1 : null;
+}

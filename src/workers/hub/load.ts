@@ -9,8 +9,9 @@ import { COMPONENTS, type Component, type Dtype } from './dtypes';
 import { graphExternalData, type ExternalDataReader } from './graph-facts';
 import { HubError, messageOf, wrapAs } from './hub-error';
 import { TOKENIZER_CAP, type DataPlan, type RepoPlan } from './plan';
+import { parseTokenizerFile } from './tokenizer-file';
 import { siblingPath } from './repo-path';
-import type { ReadProgress } from './source';
+import { MAX_FILE_BYTES, type ReadProgress } from './source';
 
 export type HubProgress =
   | {
@@ -89,20 +90,7 @@ export async function loadRepo(
   };
 
   const tokenizerBytes = await read('tokenizer.json', { maxBytes: TOKENIZER_CAP });
-  let tokenizerJson: JsonObject;
-  try {
-    const v: unknown = JSON.parse(new TextDecoder().decode(tokenizerBytes));
-    if (
-      typeof v !== 'object' ||
-      v === null ||
-      Array.isArray(v) ||
-      typeof (v as JsonObject).model !== 'object'
-    )
-      throw new Error('expected a tokenizers file, an object with a "model" section');
-    tokenizerJson = v as JsonObject;
-  } catch (e) {
-    throw new HubError('tokenizer.json', `is not a tokenizer (${messageOf(e)})`);
-  }
+  const tokenizerJson = parseTokenizerFile(tokenizerBytes);
   for (const f of plan.files) if (f.role === 'config' || f.role === 'manifest') skip(f.path, f.bytes ?? 0);
 
   const graphs = {} as Record<Component, LoadedGraph>;
@@ -178,7 +166,7 @@ async function readDataFile(
   // One buffer for the whole file; each piece is read straight into its place.
   let buffer = plan.buffers.get(d.path);
   if (!buffer || buffer.length !== d.bytes) {
-    buffer = new Uint8Array(d.bytes);
+    buffer = allocate(d.path, d.bytes, d.pieces.length);
     plan.buffers.set(d.path, buffer);
   }
   let at = 0;
@@ -192,4 +180,24 @@ async function readDataFile(
     at += n;
   }
   return buffer;
+}
+
+/** One buffer for a data file in pieces, or one line naming it when no buffer can hold it. */
+function allocate(path: string, bytes: number, pieces: number): Uint8Array {
+  if (bytes > MAX_FILE_BYTES)
+    throw new HubError(
+      path,
+      `has ${bytes} bytes in its ${pieces} pieces, more than the ${MAX_FILE_BYTES} one buffer holds; it cannot be loaded`,
+    );
+  try {
+    return new Uint8Array(bytes);
+  } catch (e) {
+    throw new HubError(
+      path,
+      `needs a buffer of ${bytes} bytes, which cannot be allocated here (${messageOf(e)})`,
+      {
+        cause: e,
+      },
+    );
+  }
 }

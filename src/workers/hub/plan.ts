@@ -294,21 +294,13 @@ export async function planRepo(source: RepoSource, options: PlanOptions): Promis
     }
     memory = planMemory(memoryInput);
   }
-  if (!memory.fits && (requireComplete || (memory.whyComponent && forced[memory.whyComponent]))) {
-    const c = memory.whyComponent ?? 'decoder';
-    throw new HubError(graphPath(c, memory.dtypes[c]), memory.why!);
-  }
-  // Graph bytes of the dtypes not chosen are not kept.
-  for (const path of [...graphBytes.keys()])
-    if (!COMPONENTS.some((c) => graphPath(c, memory.dtypes[c]) === path)) graphBytes.delete(path);
-
-  const components = {} as Record<Component, ComponentPlan>;
-  for (const c of COMPONENTS) {
-    const dtype = memory.dtypes[c];
-    const option = planOptions[c].find((o) => o.dtype === dtype)!;
+  /** The chosen graph's data files, sized (pieces summed, truncation found); each file one buffer. */
+  const planComponentData = async (c: Component) => {
+    const option = planOptions[c].find((o) => o.dtype === memory.dtypes[c])!;
     const gPath = option.path;
-    const gBytes = option.facts.fileBytes;
-    files.push({ path: gPath, bytes: gBytes, role: 'graph', component: c, cached: false });
+    const out: PlannedFile[] = [
+      { path: gPath, bytes: option.facts.fileBytes, role: 'graph', component: c, cached: false },
+    ];
     const fromGraph = !option.facts.estimated;
     const extents: { location: string; bytes: number | null }[] = fromGraph
       ? option.facts.external
@@ -319,25 +311,59 @@ export async function planRepo(source: RepoSource, options: PlanOptions): Promis
       if (d.bytes !== null && d.bytes > memory.limits.maxFile)
         throw new HubError(
           d.path,
-          `has ${d.bytes} bytes${d.pieces ? ` in its ${d.pieces.length} pieces` : ''}, more than the ${memory.limits.maxFile} one buffer holds (${device.backend} backend); it cannot be loaded`,
+          `has ${d.bytes} bytes${d.pieces ? ` in its ${d.pieces.length} pieces` : ''}, more than the ${memory.limits.maxFile} one buffer holds; onnxruntime takes each data file as one buffer, so it cannot be loaded`,
         );
       data.push(d);
       if (d.pieces)
         for (const p of d.pieces)
-          files.push({ path: p.path, bytes: p.bytes, role: 'piece', component: c, cached: false });
-      else files.push({ path: d.path, bytes: d.bytes, role: 'data', component: c, cached: false });
-      if (d.bytes === null) {
-        if (requireComplete)
-          throw new HubError(d.path, `is not in the repo (${gPath} keeps its weights there)`);
-        missing.push(d.path);
+          out.push({ path: p.path, bytes: p.bytes, role: 'piece', component: c, cached: false });
+      else out.push({ path: d.path, bytes: d.bytes, role: 'data', component: c, cached: false });
+    }
+    return { option, files: out, data, fromGraph };
+  };
+  let planned: Record<Component, Awaited<ReturnType<typeof planComponentData>>>;
+  // Each data file is read whole: where one holds more than its graph reads, the plan counts what is read.
+  for (let round = 0; ; round++) {
+    planned = {} as typeof planned;
+    for (const c of COMPONENTS) planned[c] = await planComponentData(c);
+    let grew = false;
+    for (const c of COMPONENTS) {
+      const { option, data } = planned[c];
+      const read =
+        option.facts.fileBytes + data.reduce((a, d) => a + Math.max(d.bytes ?? 0, d.needed ?? 0), 0);
+      if (read > option.facts.bytes) {
+        option.facts = { ...option.facts, bytes: read };
+        grew = true;
       }
     }
+    if (!grew || round >= 2) break;
+    memory = planMemory(memoryInput);
+  }
+  if (!memory.fits && (requireComplete || (memory.whyComponent && forced[memory.whyComponent]))) {
+    const c = memory.whyComponent ?? 'decoder';
+    throw new HubError(graphPath(c, memory.dtypes[c]), memory.why!);
+  }
+  // Graph bytes of the dtypes not chosen are not kept.
+  for (const path of [...graphBytes.keys()])
+    if (!COMPONENTS.some((c) => graphPath(c, memory.dtypes[c]) === path)) graphBytes.delete(path);
+
+  const components = {} as Record<Component, ComponentPlan>;
+  for (const c of COMPONENTS) {
+    const { option, files: cFiles, data, fromGraph } = planned[c];
+    const dtype = option.dtype;
+    files.push(...cFiles);
+    for (const d of data)
+      if (d.bytes === null) {
+        if (requireComplete)
+          throw new HubError(d.path, `is not in the repo (${option.path} keeps its weights there)`);
+        missing.push(d.path);
+      }
     components[c] = {
       component: c,
       dtype,
       dtypeFrom: dtype === planOptions[c][0].dtype ? firstFrom[c] : 'plan',
       ...(memory.moved[c] && { movedBecause: memory.moved[c] }),
-      graph: { path: gPath, bytes: gBytes },
+      graph: { path: option.path, bytes: option.facts.fileBytes },
       data,
       dataFromGraph: fromGraph,
     };

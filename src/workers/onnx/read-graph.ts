@@ -158,16 +158,47 @@ function readTensor(r: PbReader, end: number): TensorMeta {
   });
   if (elements) t.inlineBytes += elements * (ELEM_BYTES[t.dataType] ?? 0);
   t.inlineBytes += stringBytes;
-  if (external) {
-    const offset = Number(ext.offset ?? 0);
-    const length = Number(ext.length ?? t.dims.reduce((a, d) => a * d, ELEM_BYTES[t.dataType] ?? 0));
-    if (!ext.location || !Number.isSafeInteger(offset) || !Number.isSafeInteger(length))
-      throw new OnnxFormatError(
-        `initializer ${t.name}: external data without a valid location/offset/length`,
-      );
-    t.external = { location: ext.location, offset, length };
-  }
+  const bad = t.dims.find((d) => !Number.isSafeInteger(d) || d < 0);
+  if (bad !== undefined)
+    throw new OnnxFormatError(`tensor ${JSON.stringify(t.name)}: dimension ${bad} is not a whole number ≥ 0`);
+  if (external) t.external = externalRef(t, ext);
   return t;
+}
+
+/** A decimal byte count as TensorProto.external_data writes it: digits only, at most 2^53 − 1. */
+function byteCount(t: TensorMeta, key: string, raw: string): number {
+  const n = /^\d{1,16}$/.test(raw) ? Number(raw) : NaN;
+  if (!Number.isSafeInteger(n))
+    throw new OnnxFormatError(
+      `tensor ${JSON.stringify(t.name)}: external data ${key} ${JSON.stringify(raw.slice(0, 40))} is not a byte count (a whole number ≥ 0)`,
+    );
+  return n;
+}
+
+/**
+ * Where a tensor's bytes are outside the model: a location, and an extent
+ * that can exist (offset and length whole numbers ≥ 0 whose end is a safe
+ * integer) and holds the tensor (its dims × element size, where the type
+ * has a fixed size).
+ */
+function externalRef(t: TensorMeta, ext: Record<string, string>): TensorMeta['external'] {
+  if (!ext.location)
+    throw new OnnxFormatError(`tensor ${JSON.stringify(t.name)}: external data without a location`);
+  const elem = ELEM_BYTES[t.dataType];
+  const size = elem ? t.dims.reduce((a, d) => a * d, elem) : null;
+  const offset = ext.offset === undefined ? 0 : byteCount(t, 'offset', ext.offset);
+  const length = ext.length === undefined ? size : byteCount(t, 'length', ext.length);
+  if (length === null)
+    throw new OnnxFormatError(
+      `tensor ${JSON.stringify(t.name)}: external data of type ${t.dataType} without a length`,
+    );
+  if (!Number.isSafeInteger(offset + length))
+    throw new OnnxFormatError(`tensor ${JSON.stringify(t.name)}: external data ends past 2^53 bytes`);
+  if (size !== null && Number.isSafeInteger(size) && length !== size)
+    throw new OnnxFormatError(
+      `tensor ${JSON.stringify(t.name)}: external data length ${length} is not its ${t.dims.join(' × ') || 'scalar'} × ${elem} = ${size} bytes`,
+    );
+  return { location: ext.location, offset, length };
 }
 
 function readAttribute(r: PbReader, start: number): AttributeInfo {

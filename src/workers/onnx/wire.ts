@@ -36,6 +36,8 @@ export function forFields(
   while (r.pos < end) {
     const start = r.pos;
     const tag = r.uint32();
+    // Field number 0 does not exist in protobuf: zeros (a blank or truncated file) stop here, not after a scan.
+    if (tag >>> 3 === 0) throw new RangeError(`field number 0 at byte ${start}: not protobuf`);
     field(tag >>> 3, tag & 7, start);
   }
   if (r.pos !== end) throw new RangeError(`a field runs past its message's end at ${end}`);
