@@ -67,7 +67,7 @@ export interface DecoderFacts {
   vocab: number;
   /** Bytes per logit (2 for float16 logits). */
   logitBytes: number;
-  /** Whether the graph can give the last position's logits only (`num_logits_to_keep`). */
+  /** Whether a run makes the last position's logits only (`num_logits_to_keep`, or the LM head sliced at load). */
   lastLogitsOnly: boolean;
   /** Query heads, from an attention node's `num_heads`; null when no node says. */
   heads: number | null;
