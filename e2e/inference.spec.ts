@@ -25,6 +25,8 @@ async function nodeTokens(): Promise<string[]> {
 }
 
 test('the demo model runs on WebGPU and answers as the wasm backend does', async ({ inspector, page }) => {
+  // SwiftShader runs the demo model at a few seconds an answer quiet, minutes on a loaded machine: a hang guard.
+  test.setTimeout(480_000);
   // Forced: on this machine's software adapter the app picks WebAssembly for the demo model by itself.
   await inspector.open('?backend=webgpu');
   await inspector.waitForModel();
