@@ -368,7 +368,7 @@ describe('clear lines for wrong files', () => {
     );
     refused(
       real('run', image, '--model', dir),
-      /onnx\/vision_encoder\.onnx: input 'pixel_values' is \[1, 3, 12, 12\], the model takes \[batch, 3, 15, 15\]; is the file for another model or size\?/,
+      /onnx\/vision_encoder\.onnx: input 'pixel_values' is \[1, 3, 12, 12\], the model takes \[batch_size, 3, 15, 15\]; is the file for another model or size\?/,
     );
   });
 
