@@ -57,6 +57,8 @@ for (const c of CASES) {
       await page.getByTestId('hub.load').click();
       await inspector.waitForModel(180_000);
       await expect(inspector.backend()).toHaveText('WebGPU');
+      // The model's own sizing of the original image (the planted cell is a cell of its grid).
+      await page.getByTestId('image-size.native').check();
       await page.getByTestId('image.upload').setInputFiles(pngPath);
       await inspector.waitForRun(240_000);
       const got = (await page.evaluate(READ_TRACE)) as {
@@ -99,6 +101,7 @@ test('an Optimum If-merged decoder runs in the app (use_cache_branch fed), decod
     await page.getByTestId('hub.check').click();
     await page.getByTestId('hub.load').click();
     await inspector.waitForModel(180_000);
+    await page.getByTestId('image-size.native').check();
     // The panel says what the repo's generation_config.json asks for; greedy keeps its penalty.
     await expect(page.getByTestId('generation.source')).toContainText(
       'The model’s own (generation_config.json): sampling, temperature 0.1, top-k 1, top-p 0.001, repetition penalty 1.05',
@@ -160,6 +163,7 @@ test('float16 embeddings: refused in one line on a WebGPU without shader-f16, ru
     }
     await load('&backend=wasm');
     await inspector.waitForModel(180_000);
+    await page.getByTestId('image-size.native').check();
     await page.getByTestId('image.upload').setInputFiles(pngPath);
     await inspector.waitForRun(240_000);
     const got = (await page.evaluate(READ_TRACE)) as {
@@ -170,6 +174,64 @@ test('float16 embeddings: refused in one line on a WebGPU without shader-f16, ru
     expect(got.grid).toEqual({ rows: grid.rows, cols: grid.cols });
     expect(got.text).toContain('scratch');
     expect(got.best).toBe(cell);
+  } finally {
+    await hub.close();
+  }
+});
+
+test("image size: the paper's 420 × 420 by default; native sizing capped to the cap a user sets, with a visible note", async ({
+  inspector,
+  page,
+}) => {
+  const dir = mkdtempSync(join(tmpdir(), 'fam-sizing-'));
+  writeTinyRepo(dir, 'qwen2_vl');
+  const { image } = plantedImage('qwen2_vl', 300, 140, 3, 9);
+  const png = new PNG({ width: image.width, height: image.height });
+  png.data = Buffer.from(image.data);
+  const pngPath = join(dir, 'planted.png');
+  writeFileSync(pngPath, PNG.sync.write(png));
+  const hub = await serveHub({ repos: { 'tiny/sizing': dir } });
+  try {
+    await inspector.open('?autoload=0&bench');
+    await page.getByTestId('hub.repo').fill('tiny/sizing');
+    await page.getByText('Hub and dtypes').click();
+    await page.getByTestId('hub.base').fill(hub.url);
+    await page.getByTestId('hub.check').click();
+    await page.getByTestId('hub.load').click();
+    await inspector.waitForModel(180_000);
+    await expect(page.getByTestId('image-size.paper')).toBeChecked();
+    await expect(page.getByTestId('image-size.plan')).toContainText(/cap: \d+ image tokens/);
+    await page.getByTestId('image.upload').setInputFiles(pngPath);
+    await inspector.waitForRun(240_000);
+    const trace = () =>
+      page.evaluate(
+        '(() => { const t = window.__realStore.getState().run.trace; return { grid: t.grid, sizing: t.sizing}; })()',
+      );
+    // The tiny processor's max_pixels (50176) makes 420 × 420 into 224 × 224: an 8 × 8 grid over the 300 × 140 image.
+    expect(await trace()).toEqual({
+      grid: { rows: 8, cols: 8 },
+      sizing: { mode: 'paper', size: [224, 224], capped: false },
+    });
+    await expect(page.getByTestId('image-size.capped')).toHaveCount(0);
+    // Native, with a cap of 12 image tokens: the 300 × 140 image (natively 55 tokens) is made to fit, and the panel says so.
+    await page.getByTestId('image-size.native').check();
+    await page.getByTestId('image-size.cap').fill('12');
+    // Another file name: the same one again would not change the input.
+    const again = join(dir, 'planted-again.png');
+    writeFileSync(again, PNG.sync.write(png));
+    await page.getByTestId('image.upload').setInputFiles(again);
+    await expect
+      .poll(async () => ((await trace()) as { sizing: { mode: string } }).sizing.mode, { timeout: 240_000 })
+      .toBe('native');
+    await inspector.waitForRun(240_000);
+    const capped = (await trace()) as {
+      grid: { rows: number; cols: number };
+      sizing: { mode: string; capped: boolean };
+    };
+    expect(capped.sizing).toMatchObject({ mode: 'native', capped: true });
+    expect(capped.grid.rows * capped.grid.cols).toBeLessThanOrEqual(12);
+    await expect(page.getByTestId('image-size.capped')).toContainText('native sizing capped to fit memory');
+    await page.screenshot({ path: 'test-results/image-size-capped.png', fullPage: true });
   } finally {
     await hub.close();
   }

@@ -42,8 +42,8 @@ export async function prepareCommand(
   const tokenizer = new Tokenizer(parsed.tokenizerJson, parsed.tokenizerConfig ?? {});
   // With its graphs in the folder, the image-token cap is the memory plan's, as `run` has it (wasm).
   const hasGraphs = existsSync(join(modelDir, 'onnx'));
-  const maxImageTokens = hasGraphs ? planImageTokenCap(await planForDevice(source, 'wasm', {})) : undefined;
-  const adapter = hfAdapter(familyRepoFrom(parsed, tokenizer, { maxImageTokens }));
+  const planImageTokens = hasGraphs ? planImageTokenCap(await planForDevice(source, 'wasm', {})) : undefined;
+  const adapter = hfAdapter(familyRepoFrom(parsed, tokenizer, { planImageTokens }));
   const plan = adapter.plan(image, { ...options, sizing: options.sizing ?? PAPER_SIZING });
   if (plan.sizing.capped) log(`real: ${cappedNote(plan.sizing)} (--max-image-tokens changes the cap)`);
   const S = plan.ids.length;

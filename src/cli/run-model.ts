@@ -44,10 +44,7 @@ export async function runToTrace(
   onSizing?: (s: SizingUsed) => void,
 ): Promise<Trace> {
   const builder = TraceBuilder.forModel(model.info);
-  await model.engine.generate(image, options, (e) => {
-    if (e.type === 'start' && e.sizing) onSizing?.(e.sizing);
-    builder.add(e);
-  });
+  await model.engine.generate(image, { ...options, onSizing }, (e) => builder.add(e));
   assertFiniteTrace(builder.trace);
   return builder.trace;
 }

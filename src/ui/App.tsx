@@ -5,6 +5,7 @@ import { BackendBadge } from './components/BackendBadge';
 import { CgroPanel } from './components/CgroPanel';
 import { ErrorBoundary } from './components/ErrorBoundary';
 import { GenerationPanel } from './components/GenerationPanel';
+import { ImageSizePanel } from './components/ImageSizePanel';
 import { EvalPanel } from './components/EvalPanel';
 import { ExportButtons } from './components/ExportButtons';
 import { ModelPanel } from './components/ModelPanel';
@@ -88,6 +89,7 @@ export function App() {
               <ModelPanel />
               <SamplePicker />
               <GenerationPanel />
+              <ImageSizePanel />
               <EvalPanel />
             </ErrorBoundary>
           </aside>

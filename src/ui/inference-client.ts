@@ -14,9 +14,11 @@ import type { Backend } from '../workers/runtime/ort-types';
 import { webGpuStatus } from './gpu-probe';
 import {
   backendChoiceFromUrl,
+  patchImageSizing,
   patchModel,
   patchRun,
   patchView,
+  sizingRequest,
   useAppStore,
   type BackendChoice,
 } from './store';
@@ -174,8 +176,9 @@ export function cancelModelLoad(): void {
 /** A run that does not touch the view (evaluation over a set); resolves to its trace. */
 /** The run request from the generation settings (the fixed question unless the user changed it). */
 function request(): RunRequest {
-  const g = useAppStore.getState().generation;
+  const { generation: g, imageSizing } = useAppStore.getState();
   return {
+    sizing: sizingRequest(imageSizing),
     ...(g.question !== null ? { question: g.question } : {}),
     ...(g.maxNewTokens !== null ? { maxNewTokens: g.maxNewTokens } : {}),
     sampling: { ...g.sampling, ...(g.seed !== null ? { seed: g.seed } : {}) },
@@ -226,6 +229,7 @@ export async function runImage(
         builder.add(e);
         if (e.type === 'start') {
           started = true;
+          patchImageSizing({ last: e.sizing ?? null });
           patchView({ selected: null, hovered: null });
           patchRun({ trace: builder.trace, imageUrl, maskUrl, imageName, version: ++version });
         } else if (e.type === 'token') {

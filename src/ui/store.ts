@@ -1,6 +1,12 @@
 import { create } from 'zustand';
 import { defaultSettings, type AnyTrace, type RealSettings } from '../real';
 import type { SamplingSettings } from '../workers/engine/sampling';
+import {
+  PAPER_SIDE,
+  type SizingMode,
+  type SizingRequest,
+  type SizingUsed,
+} from '../workers/adapters/image-sizing';
 import type { ModelInfo } from '../workers/inference-api';
 import type { LoadProgress } from '../workers/package/load';
 
@@ -89,9 +95,25 @@ export interface GenerationSlice {
   seed: number | null;
 }
 
+/**
+ * How a real model's image is sized before its processor (real-method.md,
+ * "Image size"): the paper's 420 × 420 by default; the demo model keeps its
+ * own size whatever this says.
+ */
+export interface ImageSizingSlice {
+  mode: SizingMode;
+  /** The side for `square`. */
+  side: number;
+  /** The user's image-token cap; null: the loaded model's (its memory plan's). */
+  cap: number | null;
+  /** What the last run used (its note says when native sizing was capped); null before a run. */
+  last: SizingUsed | null;
+}
+
 interface AppState {
   gpu: GpuStatus;
   generation: GenerationSlice;
+  imageSizing: ImageSizingSlice;
   model: ModelSlice;
   run: RunSlice;
   view: ViewSlice;
@@ -143,9 +165,17 @@ const initialGeneration = (): GenerationSlice => ({
   seed: null,
 });
 
+const initialImageSizing = (): ImageSizingSlice => ({
+  mode: 'paper',
+  side: PAPER_SIDE,
+  cap: null,
+  last: null,
+});
+
 export const useAppStore = create<AppState>(() => ({
   gpu: { state: 'checking' },
   generation: initialGeneration(),
+  imageSizing: initialImageSizing(),
   model: initialModel(),
   run: initialRun(),
   view: initialView(),
@@ -185,6 +215,16 @@ export function patchSampling(p: Partial<SamplingSettings>): void {
   patchGeneration({ sampling: next });
 }
 
+export function patchImageSizing(p: Partial<ImageSizingSlice>): void {
+  set({ imageSizing: { ...get().imageSizing, ...p } });
+}
+
+/** The sizing a run asks for, from the setting. */
+export function sizingRequest(s: ImageSizingSlice): SizingRequest {
+  const cap = s.cap !== null ? { maxImageTokens: s.cap } : {};
+  return s.mode === 'square' ? { mode: 'square', side: s.side, ...cap } : { mode: s.mode, ...cap };
+}
+
 export function patchSettings(p: Partial<RealSettings>): void {
   patchView({ settings: { ...get().view.settings, ...p } });
 }
@@ -219,7 +259,13 @@ export function toggleExcludedCell(cell: number): void {
 
 /** For tests: back to a fresh store. */
 export function resetStore(): void {
-  set({ model: initialModel(), run: initialRun(), view: initialView(), generation: initialGeneration() });
+  set({
+    model: initialModel(),
+    run: initialRun(),
+    view: initialView(),
+    generation: initialGeneration(),
+    imageSizing: initialImageSizing(),
+  });
 }
 
 /** Shows and scores another view of the image; its cells differ, so the selection and left-out cells reset. */

@@ -2,6 +2,7 @@
  * The worker's API as the UI sees it (through comlink). Types only cross
  * this line: the UI imports this file with `import type`.
  */
+import type { SizingRequest } from './adapters/image-sizing';
 import type { RunEvent, StopReason } from './engine/events';
 import type { Component, Dtype } from './hub/dtypes';
 import type { LoadedModelInfo } from './engine/load-model';
@@ -51,6 +52,8 @@ export interface RunRequest {
   tier?: 1 | 2 | 3 | null;
   maxNewTokens?: number;
   sampling?: Partial<SamplingOptions>;
+  /** How a real model's image is sized (the demo model ignores it). */
+  sizing?: SizingRequest;
 }
 
 export interface InferenceApi {

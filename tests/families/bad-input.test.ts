@@ -110,6 +110,18 @@ describe('images the model cannot take', () => {
       'the qwen2_vl processor would make 16384 image tokens of the 4000×3000 image; the memory plan allows 10000 — use --image-size native (capped to fit) or a smaller size',
     );
   });
+  it('the cap: the memory plan’s, never above the family’s conservative default; a run may name its own', () => {
+    expect(hfAdapter(qwen()).defaultMaxImageTokens).toBe(1024);
+    expect(hfAdapter(qwen({ planImageTokens: 1835 })).defaultMaxImageTokens).toBe(1024);
+    expect(hfAdapter(qwen({ planImageTokens: 500 })).defaultMaxImageTokens).toBe(500);
+    expect(hfAdapter(smol({ planImageTokens: 1_000_000 })).defaultMaxImageTokens).toBe(8192);
+    const p = hfAdapter(qwen({ planImageTokens: 500 })).plan(
+      { width: 1920, height: 1080 },
+      { sizing: { mode: 'native', maxImageTokens: 2000 } },
+    );
+    expect(p.sizing).toMatchObject({ capped: true, cap: 2000 });
+    expect(p.featurePositions.length).toBeLessThanOrEqual(2000);
+  });
   it('an aspect ratio past 200:1, an image too small, a side that resizes to nothing', () => {
     expect(() => hfAdapter(qwen()).plan({ width: 8040, height: 40 }, {})).toThrow(/aspect ratio of 201:1/);
     expect(() => hfAdapter(qwen()).plan({ width: 10, height: 400 }, {})).toThrow(/at least 16×16/);

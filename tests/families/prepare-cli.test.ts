@@ -104,7 +104,7 @@ describe('real prepare on SmolVLM-Instruct (2.2B) configs', () => {
       expect(paper.grid).toEqual({ rows: 36, cols: 36 });
       expect(paper.views[2].box).toEqual([0, 0, 160, 120]);
     }
-  });
+  }, 180_000);
 });
 
 if (!HAVE_SHARED) describe('real prepare', () => it.skip(SKIP_REASON, () => {}));
@@ -288,6 +288,26 @@ else
         (c.position_ids as number[][]).map((r) => r.slice(0, upTo)),
       );
       expect(none.text.endsWith('<|im_start|>assistant\n<think>\n\n</think>\n\n')).toBe(true);
+    });
+
+    it('Qwen3.5 image sizing: the paper’s 13 × 13, native capped to 1,024 tokens with one line, a square', () => {
+      const spec = join(SPECIMENS, 'onnx-community', 'qwen3.5-0.8b');
+      const tok = structuredClone(qwenTokenizerJson()) as { added_tokens: { id: number; content: string }[] };
+      for (const t of tok.added_tokens)
+        if (Object.hasOwn(QWEN35_IDS, t.content)) t.id = QWEN35_IDS[t.content];
+      const files = [
+        'config.json',
+        'generation_config.json',
+        'preprocessor_config.json',
+        'processor_config.json',
+        'tokenizer_config.json',
+        'chat_template.jinja',
+      ];
+      const dir = folder(
+        'qwen35-sizing',
+        { 'tokenizer.json': tok as unknown as Json },
+        Object.fromEntries(files.map((f) => [f, join(spec, f)])),
+      );
       // The paper's sizing (the default): 420 × 420 smart-resized to 416 × 416 (factor 32): a 13 × 13 grid.
       const photo = png(1920, 1080);
       const paper = prepare(photo, dir, '--tier', 'none');
@@ -311,7 +331,7 @@ else
       // A square of 224: below Qwen3.5's min_pixels (65536), so its processor scales it up to 256 × 256.
       const square = prepare(photo, dir, '--image-size', '224');
       expect(square.sizing).toEqual({ mode: 'square', size: [256, 256], capped: false });
-    });
+    }, 180_000);
 
     it('bad input: an unknown model_type, a template with no image slot, a bad --tier, no tokenizer', () => {
       const img = png(64, 64);

@@ -160,9 +160,14 @@ export class HfAdapter<L extends FamilyLayout> implements ModelAdapter {
     return d.rank === 3 ? 'mrope' : 'plain';
   }
 
-  /** The token cap when the run names none: the plan's (repo.maxImageTokens), else the family's default. */
+  /**
+   * The token cap when the run names none: the repo's explicit one, else the
+   * memory plan's (repo.planImageTokens) but never above the family's
+   * conservative default (image-sizing.ts), which a user may raise per run.
+   */
   get defaultMaxImageTokens(): number {
-    return this.repo.maxImageTokens ?? DEFAULT_MAX_IMAGE_TOKENS[this.parts.vision];
+    if (this.repo.maxImageTokens !== undefined) return this.repo.maxImageTokens;
+    return Math.min(DEFAULT_MAX_IMAGE_TOKENS[this.parts.vision], this.repo.planImageTokens ?? Infinity);
   }
 
   /**

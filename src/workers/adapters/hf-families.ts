@@ -52,7 +52,10 @@ export interface ParsedRepo {
 export function familyRepoFrom(
   parsed: ParsedRepo,
   tokenizer: Tokenizer,
-  graphs: Pick<FamilyRepo, 'decoderPositionIds' | 'visionInputNames' | 'maxImageTokens'> = {},
+  graphs: Pick<
+    FamilyRepo,
+    'decoderPositionIds' | 'visionInputNames' | 'maxImageTokens' | 'planImageTokens'
+  > = {},
 ): FamilyRepo {
   if (parsed.chatTemplate === null)
     throw new FamilyError(

@@ -30,11 +30,15 @@ export interface FamilyRepo {
   /** The vision encoder graph's input names, when read (Qwen's grid input is `grid_thw` or `image_grid_thw`). */
   visionInputNames?: readonly string[];
   /**
-   * The image-token cap of the memory plan (native sizing reduces to it, the
-   * other sizings refuse past it); the family's default (image-sizing.ts)
-   * when absent.
+   * An image-token cap that replaces the default (native sizing reduces to
+   * it, the other sizings refuse past it).
    */
   maxImageTokens?: number;
+  /**
+   * The memory plan's largest image-token count for the device; the cap is
+   * the smaller of it and the family's conservative default (image-sizing.ts).
+   */
+  planImageTokens?: number;
 }
 
 export type Size = { width: number; height: number };

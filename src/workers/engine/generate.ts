@@ -1,5 +1,5 @@
 import { readAnswer, yesProbability, type Answer } from '../../real';
-import type { SizingRequest } from '../adapters/image-sizing';
+import type { SizingRequest, SizingUsed } from '../adapters/image-sizing';
 import type { ModelAdapter, PreparedRun } from '../adapters/types';
 import type { Ort, OrtTensor } from '../runtime/ort-types';
 import { runSession } from '../runtime/run-session';
@@ -35,6 +35,8 @@ export interface GenerateOptions {
   tier?: 1 | 2 | 3 | null;
   /** How a real model's image is sized (real-method.md, "Image size"); the demo model ignores it. */
   sizing?: SizingRequest;
+  /** Told how the image was sized as soon as it is (before the vision encoder runs); the CLI's note. */
+  onSizing?: (s: SizingUsed) => void;
   maxNewTokens?: number;
   /**
    * Changes to the model's decoding settings (`EngineSpec.sampling`) and the
@@ -204,6 +206,7 @@ export class GenerationEngine {
       tier: options.tier,
       sizing: options.sizing,
     });
+    if (run.sizing) options.onSizing?.(run.sizing);
     const promptIds = run.ids;
     // A prompt the model has no positions for would run on and answer garbage: refuse it first.
     if (spec.maxPositions !== undefined && promptIds.length + 1 > spec.maxPositions) {

@@ -29,6 +29,12 @@ export interface LoadedModelInfo {
   /** How the model decodes unless the user changes it, and where that comes from. */
   sampling: SamplingSettings;
   samplingFrom: 'generation_config.json' | 'config.json' | 'defaults';
+  /**
+   * A real model's image-token cap for native sizing (the memory plan's, or
+   * the family's default); absent for the demo model, which has one fixed
+   * image size.
+   */
+  imageTokenCap?: number;
   description?: string;
 }
 

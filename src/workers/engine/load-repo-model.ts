@@ -148,7 +148,7 @@ export async function prepareRepoModel(
       {
         decoderPositionIds: io.positionIds ? { rank: io.positionIds.rank } : null,
         visionInputNames: vision.inputs.map((v) => v.name),
-        maxImageTokens: planImageTokenCap(plan),
+        planImageTokens: planImageTokenCap(plan),
       },
     ),
   );
@@ -215,6 +215,7 @@ export async function loadRepoModel(
       maxNewTokens: DEFAULT_MAX_NEW_TOKENS,
       sampling: { ...sampling },
       samplingFrom: repo.config.generation.samplingFrom,
+      imageTokenCap: adapter.defaultMaxImageTokens,
     },
     engine,
     backend: sessions.backend,
