@@ -64,7 +64,8 @@ interface NodeResult {
 
 /** Node: runs with and without the attention rows, interleaved, so machine noise falls on both. */
 async function node(): Promise<NodeResult> {
-  const model = await loadModelDir(MODEL);
+  // Node's side is onnxruntime-web's wasm, the build Chromium runs (the CLI's default is onnxruntime-node).
+  const model = await loadModelDir(MODEL, undefined, { runtime: 'wasm', device: 'cpu' });
   const out: NodeResult = { withRows: [], withoutRows: [], outputs: new Map() };
   try {
     const images = SAMPLES.map((s) => decodeImage(readFileSync(`public/samples/eval/${s}.png`), s));
