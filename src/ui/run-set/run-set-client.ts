@@ -95,9 +95,19 @@ export async function openRunSet(folder: FolderFiles, slot: Slot): Promise<void>
     failed: 0,
   };
   const live = () => opening[slot] === mine;
-  const onBatch = (b: RunSetBatch) => {
+  // Rows are put in the store in batches of their own: the first at once (the first tiles), then at
+  // most every APPLY_MS or APPLY_ROWS rows, so the page redraws a few dozen times, not once a message.
+  let pending: RunSetBatch = { rows: [], failures: [] };
+  let applied = 0;
+  let timer: ReturnType<typeof setTimeout> | null = null;
+  const apply = () => {
+    if (timer) clearTimeout(timer);
+    timer = null;
     const cur = useRunSets.getState().sets[slot];
-    if (!live() || !cur) return;
+    const b = pending;
+    pending = { rows: [], failures: [] };
+    applied = performance.now();
+    if (!live() || !cur || b.rows.length + b.failures.length === 0) return;
     for (const r of b.rows) progress[r.source === 'summary' ? 'fromSummary' : 'built']++;
     progress.failed += b.failures.length;
     progress.done += b.rows.length + b.failures.length;
@@ -109,6 +119,14 @@ export async function openRunSet(folder: FolderFiles, slot: Slot): Promise<void>
       progress: { ...progress },
       timing: first ? { ...cur.timing, firstRows: performance.now() } : cur.timing,
     });
+  };
+  const onBatch = (b: RunSetBatch) => {
+    if (!live()) return;
+    pending.rows.push(...b.rows);
+    pending.failures.push(...b.failures);
+    const cur = useRunSets.getState().sets[slot];
+    if (!cur?.rows.length || pending.rows.length >= APPLY_ROWS) apply();
+    else timer ??= setTimeout(apply, Math.max(0, APPLY_MS - (performance.now() - applied)));
   };
   const batches = Comlink.proxy(onBatch);
   try {
@@ -133,6 +151,7 @@ export async function openRunSet(folder: FolderFiles, slot: Slot): Promise<void>
     rest.forEach((f, i) => lanes[i % lanes.length].push(f));
     const settings = useAppStore.getState().view.settings;
     await Promise.all(lanes.map((part, i) => feed(client(slot, i), part, settings, batches, live)));
+    apply();
     if (!live()) return;
     progress.phase = 'done';
     const cur = useRunSets.getState().sets[slot]!;
@@ -143,6 +162,7 @@ export async function openRunSet(folder: FolderFiles, slot: Slot): Promise<void>
     });
     performance.mark('real:run-set-done', { detail: slot });
   } catch (e) {
+    apply();
     if (!live()) return;
     const m = (e as Error).message;
     cancelRunSet(slot);
@@ -154,6 +174,9 @@ export async function openRunSet(folder: FolderFiles, slot: Slot): Promise<void>
     );
   }
 }
+
+const APPLY_MS = 300;
+const APPLY_ROWS = 128;
 
 /** Files go to a worker in parts this small (cloning a File costs the page), this many parts in flight. */
 const PART = 8;
@@ -172,6 +195,8 @@ async function feed(
     while (next < traces.length && live()) {
       const part = traces.slice(next, next + PART);
       next += PART;
+      // Each handing-over in a task of its own (the page clones the Files as it posts).
+      await new Promise((resolve) => setTimeout(resolve, 0));
       await api.build(part, settings, onBatch);
     }
   };

@@ -114,8 +114,8 @@ const numAt = (o: unknown, ...path: string[]): number | null => {
 /** One category's object of the CLI's report (EvalReport's shape: `image`, `pixel.both`, counts). */
 function numbersOfReport(category: string, r: unknown): CategoryNumbers | null {
   if (!isObj(r) || !isObj(r.image)) return null;
-  // The ReAL map's pixel numbers, over the anomalous images as the paper's tables (else all images).
-  const px = (k: string) => numAt(r, 'pixel', 'both', 'anomalous', k) ?? numAt(r, 'pixel', 'both', 'all', k);
+  // The ReAL map's pixel numbers pooled over every pixel of every image, as the CLI's table shows them.
+  const px = (k: string) => numAt(r, 'pixel', 'both', 'all', k);
   return {
     category,
     images: numAt(r, 'images') ?? 0,

@@ -12,6 +12,7 @@ const TILE_H = 186;
 const GAP = 8;
 /** Rows drawn beyond the visible ones, above and below. */
 const OVERSCAN = 2;
+const TILES_PER_FRAME = 16;
 
 /**
  * The failure gallery's tiles, windowed: only the rows of tiles in view
@@ -42,14 +43,17 @@ export function GalleryGrid() {
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, []);
 
-  // Back from the inspector: the tile opened last has the focus again.
+  // Back from the inspector: the tile opened last has the focus again, once it is drawn.
+  const focusPending = useRef(opened);
   useEffect(() => {
-    if (!opened) return;
-    const tile = box.current?.querySelector<HTMLElement>(`[data-trace="${CSS.escape(opened)}"]`);
-    tile?.focus({ preventScroll: true });
-    // Once per return.
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, []);
+    if (!focusPending.current) return;
+    const tile = box.current?.querySelector<HTMLElement>(
+      `[data-trace="${CSS.escape(focusPending.current)}"]`,
+    );
+    if (!tile) return;
+    tile.focus({ preventScroll: true });
+    focusPending.current = null;
+  });
 
   const onOpen = useCallback((row: GalleryRow) => openRow(row.trace, box.current?.scrollTop ?? 0), []);
 
@@ -57,13 +61,24 @@ export function GalleryGrid() {
   const rows = Math.ceil(list.length / perRow);
   const first = Math.max(0, Math.floor(view.top / (TILE_H + GAP)) - OVERSCAN);
   const last = Math.min(rows, Math.ceil((view.top + view.height) / (TILE_H + GAP)) + OVERSCAN);
-  const shown = list.slice(first * perRow, last * perRow);
+  // Tiles come into the page a few per frame (a screenful at once would be one long task).
+  const [drawn, setDrawn] = useState(0);
+  const want = (last - first) * perRow;
+  useEffect(() => {
+    if (drawn >= want) return;
+    const id = requestAnimationFrame(() => setDrawn((n) => n + TILES_PER_FRAME));
+    return () => cancelAnimationFrame(id);
+  }, [drawn, want]);
+  const shown = list.slice(first * perRow, Math.min(last * perRow, first * perRow + drawn));
 
   return (
     <div
       className="gallery-grid"
       ref={box}
-      onScroll={(e) => setView((v) => ({ ...v, top: e.currentTarget.scrollTop }))}
+      onScroll={(e) => {
+        const top = e.currentTarget.scrollTop;
+        setView((v) => ({ ...v, top }));
+      }}
       data-testid="gallery.grid"
       data-count={list.length}
       role="region"

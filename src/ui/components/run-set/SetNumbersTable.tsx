@@ -74,7 +74,7 @@ export function SetNumbersTable() {
     );
   const said = (n: SetNumbers) =>
     n.source === 'report'
-      ? 'from the report of real eval (pixel numbers pooled over every pixel, ReAL map, anomalous images)'
+      ? 'from the report of real eval (pixel numbers of the ReAL map pooled over every pixel of every image, as the CLI’s table)'
       : 'computed from the rows (image numbers exact; pixel AUROC and AUPRO are the mean over anomalous images of each image’s own, not pooled)';
   return (
     <section className="panel set-numbers" aria-label="The set’s numbers" data-testid="set-numbers">
