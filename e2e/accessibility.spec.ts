@@ -1,5 +1,10 @@
 import AxeBuilder from '@axe-core/playwright';
 import type { Page } from '@playwright/test';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { serializeTrace } from '../src/real';
+import { fixtureRuns, writeRuns } from '../tests/run-set-fixture';
 import { expect, test } from './inspector';
 
 /**
@@ -124,6 +129,41 @@ test('every walkthrough step, and presentation mode, has no serious or critical 
   }
   await page.getByTestId('explain.present').click();
   await expectNoSeriousViolations(page, 'presentation mode');
+});
+
+test('the run set views (gallery, words, token scatter, a run from the gallery) and side by side have no serious or critical axe violations', async ({
+  page,
+}) => {
+  const dir = mkdtempSync(join(tmpdir(), 'a11y-run-set-'));
+  const runs = fixtureRuns(40, 5);
+  writeRuns(dir, runs);
+  await page.goto('/?autoload=0&example=0');
+  await page.getByTestId('mode.gallery').click();
+  await expectNoSeriousViolations(page, 'the empty run set view');
+  await page.getByTestId('run-set.A.input').setInputFiles(dir);
+  await expect(page.locator('[data-testid="run-set.A.status"][data-loading="false"]')).toBeVisible({
+    timeout: 60_000,
+  });
+  await expect(page.getByTestId('gallery.tile').first()).toBeVisible();
+  await page.getByTestId('filter.outcome.FN').check();
+  await expectNoSeriousViolations(page, 'the failure gallery');
+  await page.getByTestId('gallery.tab.words').click();
+  await expect(page.getByTestId('words.table')).toBeVisible();
+  await expectNoSeriousViolations(page, 'the word table');
+  await page.getByTestId('gallery.tab.tokens').click();
+  await expect(page.getByTestId('set-scatter.canvas')).toBeVisible();
+  await expectNoSeriousViolations(page, 'the S_T–S_I scatter of the set');
+  await page.getByTestId('gallery.tab.tiles').click();
+  await page.getByTestId('gallery.tile').first().click();
+  await expect(page.getByTestId('gallery-bar')).toBeVisible();
+  await expect(page.locator('[data-testid="run.status"][data-state="done"]')).toBeVisible();
+  await expectNoSeriousViolations(page, 'a run opened from the gallery');
+  const other = join(dir, 'other.json');
+  writeFileSync(other, serializeTrace(runs[1].trace));
+  await page.getByTestId('compare.open').setInputFiles(other);
+  await expect(page.getByTestId('compare.diff')).toBeVisible();
+  await page.getByTestId('compare.A.token').nth(2).click();
+  await expectNoSeriousViolations(page, 'two runs side by side');
 });
 
 test('the whole flow by keyboard: pick a sample, run it, move across tokens, read their scores', async ({

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from '@playwright/test';
@@ -391,6 +391,11 @@ test('two runs of one image with different grids side by side: the difference ov
   expect(la).toBe(lb);
   await page.getByTestId('compare.shared-scale').uncheck();
   await expect.poll(async () => new Set(await legends()).size).toBe(2);
+  const figure = page.waitForEvent('download');
+  await page.getByTestId('compare.figure').click();
+  const png = readFileSync((await (await figure).path())!);
+  expect(png.length).toBeGreaterThan(10_000);
+  expect(png.readUInt32BE(16)).toBeGreaterThan(600); // the width: three panels
   expect(readAnswer(gen).answer).toBe('yes');
 });
 
@@ -434,4 +439,16 @@ test('traces dropped on the gallery open as a run set; a second set dropped on B
   await expect.poll(() => shown(page)).toBe(answered - right);
   // Both sets' numbers, with their differences.
   await expect(page.getByTestId('set-numbers.table')).toContainText('→');
+  // The selection as a PNG figure, and the rows as CSV.
+  const figure = page.waitForEvent('download');
+  await page.getByTestId('gallery.figure').click();
+  const png = readFileSync((await (await figure).path())!);
+  expect([...png.subarray(1, 4)].map((c) => String.fromCharCode(c)).join('')).toBe('PNG');
+  const csv = page.waitForEvent('download');
+  await page.getByTestId('gallery.csv').click();
+  const rows = readFileSync((await (await csv).path())!, 'utf8')
+    .trim()
+    .split('\n');
+  expect(rows[0]).toMatch(/^trace,id,category,defect,label,answer,outcome,pYes,/);
+  expect(rows.length).toBe(1 + (answered - right));
 });

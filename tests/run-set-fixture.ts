@@ -99,6 +99,8 @@ export interface RunOptions {
   random: () => number;
   /** A version-2 trace (the image with its size) instead of version 1. */
   version2?: boolean;
+  /** The tokens that name the defect look somewhere else: a map that misses it. */
+  miss?: boolean;
 }
 
 /** One generated run; the same image (category, name, blob) gives the same picture at any grid. */
@@ -121,14 +123,17 @@ export function fixtureRun(o: RunOptions): Trace {
       )
     : undefined;
   // A map concentrated on the blob (or a random place on a normal image), and a diffuse one.
+  const elsewhere = { x: 0.2 + 0.6 * random(), y: 0.2 + 0.6 * random() };
   const focus = (strength: number) => {
     const m = new Array<number>(cells);
-    const cx = anomalous ? blob.x : 0.2 + 0.6 * random();
-    const cy = anomalous ? blob.y : 0.2 + 0.6 * random();
+    const on = anomalous && !o.miss;
+    const cx = on ? blob.x : o.miss ? elsewhere.x : 0.2 + 0.6 * random();
+    const cy = on ? blob.y : o.miss ? elsewhere.y : 0.2 + 0.6 * random();
     for (let r = 0; r < rows; r++)
       for (let c = 0; c < cols; c++) {
         const d2 = ((c + 0.5) / cols - cx) ** 2 + ((r + 0.5) / rows - cy) ** 2;
-        m[r * cols + c] = (0.002 + strength * Math.exp(-d2 / (2 * (blob.r * 0.8) ** 2))) / cells;
+        m[r * cols + c] =
+          (0.002 + 0.6 * random() + strength * Math.exp(-d2 / (2 * (blob.r * 0.8) ** 2))) / cells;
       }
     return m;
   };
@@ -143,7 +148,7 @@ export function fixtureRun(o: RunOptions): Trace {
   for (const w of words) {
     const salient = w === named;
     for (const piece of w) {
-      const m = salient ? focus(anomalous ? 40 : 8) : diffuse();
+      const m = salient ? focus(anomalous ? 10 + 40 * random() : 2 + 8 * random()) : diffuse();
       const toWords = salient ? 0.05 + 0.05 * random() : 0.005 + 0.01 * random();
       const extra = Object.fromEntries(anomalyAt.map((p) => [p, toWords]));
       generated.push({
@@ -175,8 +180,22 @@ export function fixtureRun(o: RunOptions): Trace {
   return trace;
 }
 
-/** `count` runs spread over the categories and their defects (a third normal), in MVTec AD's layout. */
-export function fixtureRuns(count: number, seed = 1, grid = { rows: 8, cols: 8 }): FixtureRun[] {
+export interface FixtureOptions {
+  grid?: { rows: number; cols: number };
+  /** Image side, pixels. */
+  size?: number;
+  /** Share of answers cut off before `<answer>` (no P(yes): the set's image AUROC is then undefined, as the CLI says). */
+  cut?: number;
+}
+
+/**
+ * `count` runs spread over the categories and their defects (a third normal), in MVTec AD's layout;
+ * a quarter of the anomalous ones have maps that miss the defect.
+ */
+export function fixtureRuns(count: number, seed = 1, opts: FixtureOptions = {}): FixtureRun[] {
+  const grid = opts.grid ?? { rows: 8, cols: 8 };
+  const size = opts.size ?? 64;
+  const cut = opts.cut ?? 0.06;
   const random = seeded(seed);
   const cats = Object.keys(CATEGORIES);
   const runs: FixtureRun[] = [];
@@ -187,16 +206,19 @@ export function fixtureRuns(count: number, seed = 1, grid = { rows: 8, cols: 8 }
     const defect = k === defects.length ? 'good' : defects[k];
     const name = String(i).padStart(3, '0');
     const roll = random();
-    const outcome = roll < 0.72 ? 'right' : roll < 0.94 ? 'wrong' : 'cut';
+    const outcome = roll < cut ? 'cut' : roll < cut + (1 - cut) * 0.25 ? 'wrong' : 'right';
     const blob = { x: 0.25 + 0.5 * random(), y: 0.25 + 0.5 * random(), r: 0.1 + 0.1 * random() };
+    const miss = random() < 0.25;
     const trace = fixtureRun({
       category,
       defect,
       name,
       ...grid,
+      size,
       blob,
       outcome,
       random,
+      miss,
       version2: i % 2 === 0,
     });
     const ext = i % 4 === 3 ? 'rtrace' : 'json';

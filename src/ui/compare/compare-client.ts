@@ -126,7 +126,7 @@ export async function compareWithInspector(file: File): Promise<void> {
   putSide('A', a);
   patchCompare({ error: null, selection: null });
   setMode('compare');
-  await openSideFile('B', file, file.name);
+  await openSideFile('B', file, file.name.replace(/\.trace\.json$|\.json$|\.rtrace$/, ''));
 }
 
 /** The same image's runs from sets A and B, side by side. */

@@ -23,7 +23,8 @@ export const divergingColour = (t: number) => interpolateRdBu(1 - t);
 /**
  * The difference B − A over the image: its values (a grid over `box`, or a
  * frame of the whole image) upsampled bilinearly to the canvas, coloured on
- * [−maxAbs, maxAbs], blended at `opacity`; pixels where it is not defined
+ * [−maxAbs, maxAbs], blended at up to `opacity` (in proportion to |B − A|, so
+ * where the maps agree the image shows); pixels where it is not defined
  * (NaN: only one run covers them) show the image alone.
  */
 export function drawDifference(
@@ -48,7 +49,6 @@ export function drawDifference(
   const b = boxPixels(box, width, height);
   const up = resizeBilinear(values, grid.rows, grid.cols, b.h, b.w);
   const colors = diverging();
-  const keep = 1 - opacity;
   const scale = maxAbs > 0 ? 127.5 / maxAbs : 0;
   for (let y = 0, i = 0; y < b.h; y++) {
     const row = y + b.y0;
@@ -59,9 +59,11 @@ export function drawDifference(
       const q = Math.round(127.5 + v * scale);
       const k = (q < 0 ? 0 : q > 255 ? 255 : q) * 3;
       const j = (row * width + col) * 4;
-      d[j] = d[j] * keep + colors[k] * opacity;
-      d[j + 1] = d[j + 1] * keep + colors[k + 1] * opacity;
-      d[j + 2] = d[j + 2] * keep + colors[k + 2] * opacity;
+      // As opaque as the difference is large: where the maps agree, the image shows through.
+      const a = maxAbs > 0 ? opacity * Math.min(1, Math.abs(v) / maxAbs) : 0;
+      d[j] = d[j] * (1 - a) + colors[k] * a;
+      d[j + 1] = d[j + 1] * (1 - a) + colors[k + 1] * a;
+      d[j + 2] = d[j + 2] * (1 - a) + colors[k + 2] * a;
     }
   }
   ctx.putImageData(out, 0, 0);

@@ -80,7 +80,10 @@ export function DiffPane({
         <div className="legend-bar" style={{ background: `linear-gradient(to right, ${stops})` }} />
         <span>+{diff.maxAbs.toExponential(2)}</span>
       </div>
-      <p className="hint">Blue: A higher; red: B higher; white: the same. The mask is outlined in black.</p>
+      <p className="hint">
+        Blue: A higher; red: B higher; the image shows through where they agree. The mask is outlined in
+        black.
+      </p>
     </section>
   );
 }

@@ -25,7 +25,7 @@ function OpenSide({ which }: { which: Side }) {
         accept=".json,.rtrace,application/json"
         onChange={(e) => {
           const f = e.target.files?.[0];
-          if (f) void openSideFile(which, f, f.name);
+          if (f) void openSideFile(which, f, f.name.replace(/\.trace\.json$|\.json$|\.rtrace$/, ''));
           e.target.value = '';
         }}
         data-testid={`compare.${which}.open`}

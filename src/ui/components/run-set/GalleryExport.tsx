@@ -4,7 +4,7 @@ import type { GalleryRow } from '../../../workers/run-set-api';
 import { download } from '../../download';
 import { drawPanel, figurePng, loadImage, maskBits } from '../../run-set/figure';
 import { galleryList } from '../../run-set/gallery-list';
-import { outcomeOf, OUTCOME_LABELS, SORT_LABELS } from '../../run-set/gallery-rows';
+import { outcomeOf, SORT_LABELS } from '../../run-set/gallery-rows';
 import { useRunSets } from '../../run-set/run-set-store';
 import { rowWords } from '../../run-set/word-table';
 import { useAppStore } from '../../store';
@@ -54,7 +54,7 @@ async function galleryFigure(n: number): Promise<Blob> {
       panel: drawPanel({ image, map: r.map, grid: r.grid, mask, colorMap, opacity, size }),
       lines: [
         r.id,
-        `${OUTCOME_LABELS[outcomeOf(r)]}: ${r.answer ?? 'no answer'}, P(yes) ${fmt(r.pYes)}`,
+        `${outcomeOf(r)}: ${r.answer ?? 'no answer'}, P(yes) ${fmt(r.pYes)}`,
         `pixel AUROC ${fmt(r.pixelAuroc)} · J ${fmt(r.jaccard, 2)}`,
         `kept: ${keptWords(r).join(' ') || 'none'}`,
       ],

@@ -64,19 +64,21 @@ export function RunSetView() {
         <ErrorBoundary what="The run set’s views" resetKey={tab}>
           <SetNumbersTable />
           <GalleryFilters />
-          <div className="row tabs" role="tablist" aria-label="What to show">
-            {(Object.keys(TABS) as GalleryTab[]).map((t) => (
-              <button
-                key={t}
-                role="tab"
-                aria-selected={tab === t}
-                className={tab === t ? 'tab current' : 'tab'}
-                onClick={() => setTab(t)}
-                data-testid={`gallery.tab.${t}`}
-              >
-                {TABS[t]}
-              </button>
-            ))}
+          <div className="row tabs">
+            <div role="tablist" aria-label="What to show" className="row">
+              {(Object.keys(TABS) as GalleryTab[]).map((t) => (
+                <button
+                  key={t}
+                  role="tab"
+                  aria-selected={tab === t}
+                  className={tab === t ? 'tab current' : 'tab'}
+                  onClick={() => setTab(t)}
+                  data-testid={`gallery.tab.${t}`}
+                >
+                  {TABS[t]}
+                </button>
+              ))}
+            </div>
             <GalleryExport />
           </div>
           <div role="tabpanel" aria-label={TABS[tab]}>

@@ -65,7 +65,7 @@ function WordBars({ words }: { words: WordStats[] }) {
         </g>
       ))}
       <text x={(M.left + W - M.right) / 2} y={H - 6} textAnchor="middle" fontSize={11} fill="#334">
-        times kept by ReAL (bar colour: mean AUROC of the word’s map, red 0.5 → green 1; grey without a mask)
+        times kept; colour: mean AUROC (red 0.5 → green 1; grey: no mask)
       </text>
     </svg>
   );
