@@ -1,10 +1,10 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { Tokenizer } from '@huggingface/tokenizers';
 import { familyRepoFrom, hfAdapter } from '../workers/adapters/hf-families';
 import { cappedNote, PAPER_SIZING, type SizingRequest } from '../workers/adapters/image-sizing';
 import { CONFIG_FILES, parseRepoConfig, type RepoFiles } from '../workers/hub/config';
 import { HubError } from '../workers/hub/hub-error';
+import { buildTokenizer } from '../workers/hub/tokenizer-file';
 import { SMALL_FILE_CAP, TOKENIZER_CAP } from '../workers/hub/plan';
 import { planForDevice, planImageTokenCap } from '../workers/engine/load-repo-model';
 import { UsageError } from './args';
@@ -39,7 +39,7 @@ export async function prepareCommand(
   const parsed = parseRepoConfig(files);
   if (!parsed.tokenizerJson)
     throw new HubError('tokenizer.json', 'is missing: the prompt cannot be tokenised');
-  const tokenizer = new Tokenizer(parsed.tokenizerJson, parsed.tokenizerConfig ?? {});
+  const tokenizer = buildTokenizer(parsed.tokenizerJson, parsed.tokenizerConfig);
   // With its graphs in the folder, the image-token cap is the memory plan's, as `run` has it (wasm).
   const hasGraphs = existsSync(join(modelDir, 'onnx'));
   const planImageTokens = hasGraphs ? planImageTokenCap(await planForDevice(source, 'wasm', {})) : undefined;

@@ -65,12 +65,12 @@ describe.skipIf(!have)('inspect-model on broken repos', () => {
     [
       'a decoder the library does not know',
       { ...TOKENIZER, decoder: { type: 'Telepathy' } },
-      /^real: tokenizer\.json: cannot be built into a tokenizer: Unknown Decoder type: Telepathy\n/,
+      /^real: tokenizer\.json: cannot be read as a tokenizer \(its decoder: Unknown Decoder type: Telepathy\)\n/,
     ],
     [
       'a pattern that does not compile',
       { ...TOKENIZER, pre_tokenizer: { type: 'Split', pattern: { Regex: '(' }, behavior: 'Isolated' } },
-      /^real: tokenizer\.json: cannot be built into a tokenizer: a pattern in it is not a valid regular expression\n/,
+      /^real: tokenizer\.json: cannot be read as a tokenizer \(its pre_tokenizer: a pattern in it is not a valid regular expression\)\n/,
     ],
   ])('exits 2 with one line on a tokenizer.json with %s', (_, t, message) => {
     const r = real('inspect-model', withTokenizer(t));

@@ -1,5 +1,5 @@
 import { Template } from '@huggingface/jinja';
-import { Tokenizer } from '@huggingface/tokenizers';
+import { buildTokenizer, parseTokenizerFile } from '../hub/tokenizer-file';
 import type { ModelManifest } from '../package/manifest';
 import { HfTokenText } from './hf-token-text';
 
@@ -20,10 +20,11 @@ export class TextCodec extends HfTokenText {
     private manifest: ModelManifest,
     tokenizerConfig?: Uint8Array,
   ) {
+    // Checked and built as a repo's tokenizer is (one line naming the file on any fault).
     super(
-      new Tokenizer(
-        parseJson(tokenizerJson, 'tokenizer.json'),
-        tokenizerConfig ? parseJson(tokenizerConfig, 'tokenizer_config.json') : {},
+      buildTokenizer(
+        parseTokenizerFile(tokenizerJson),
+        tokenizerConfig ? parseJson(tokenizerConfig, 'tokenizer_config.json') : null,
       ),
     );
     this.template = new Template(manifest.prompt.chatTemplate);
