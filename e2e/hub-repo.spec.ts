@@ -51,6 +51,10 @@ test('a hub repo: size first, progress, stop and resume, run, then offline from 
     await expect(page.getByTestId('hub.family')).toHaveText('qwen2_vl');
     await expect(page.getByTestId('hub.total')).toHaveText(/\d+(\.\d+)? kB/);
     await expect(page.getByTestId('hub.attention')).toHaveText('all 2 layers have attention');
+    // The memory plan, beside the file sizes: on WebAssembly against its 4 GiB heap.
+    await expect(page.getByTestId('hub.plan')).toHaveText(
+      /^On WebAssembly a run needs about [\d.]+ [kM]B; wasm's 32-bit heap allows 4 GiB in all\.$/,
+    );
     // No weights were fetched before the user said yes: the data files were only sized.
     const decoder = '/tiny/qwen2-vl/resolve/main/onnx/decoder_model_merged.onnx_data';
     expect(hub.requests.filter((r) => r.url.endsWith('.onnx_data') && r.method === 'GET')).toEqual([]);

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { constants as zlibConstants, crc32, deflateRawSync } from 'node:zlib';
 import { readFile, readdir, stat } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { join, posix, relative } from 'node:path';
@@ -15,6 +16,11 @@ import { join, posix, relative } from 'node:path';
  * - `answer`: a file answers a bare status (401 for a gated repo, 500, …);
  * - `throttle`: bodies go out in small chunks with a pause between them, so
  *   a page shows progress and a user can interrupt a download;
+ * - `misbehave`: a file is answered as a hostile or broken server would:
+ *   never (silent), a byte at a time (trickle), part of it and then nothing
+ *   (stall), as a gzip bomb (a small compressed body that inflates to
+ *   gigabytes), or as a flood (HEAD gives the file's size, GET sends
+ *   `bytes` of spaces without a Content-Length);
  * - `naive: true` (the default): the server resolves `..` and `%2e%2e` in
  *   the URL as a careless static server would, and serves `outside` files
  *   at any path, so a client that let a traversal through would visibly
@@ -50,6 +56,37 @@ export interface InterruptRule {
   times?: number;
 }
 
+/** How a file misbehaves (see `misbehave`). */
+export type Misbehaviour =
+  | { kind: 'silent' }
+  | { kind: 'trickle'; everyMs: number }
+  | { kind: 'stall'; afterBytes: number }
+  | { kind: 'gzip-bomb'; bytes: number }
+  | { kind: 'flood'; bytes: number };
+
+/**
+ * A gzip body of `mebibytes` MiB of zeros, about 1 KB a MiB: one deflate
+ * block of a MiB of zeros ended by a full flush (byte-aligned, no reference
+ * behind it) repeated, then the final block and the trailer (CRC-32, size).
+ */
+export function gzipBomb(mebibytes: number): Uint8Array {
+  const zeros = new Uint8Array(2 ** 20);
+  const block = deflateRawSync(zeros, { level: 9, finishFlush: zlibConstants.Z_FULL_FLUSH });
+  let crc = 0;
+  for (let i = 0; i < mebibytes; i++) crc = crc32(zeros, crc);
+  const head = Uint8Array.from([0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 255]);
+  const tail = new Uint8Array(8);
+  const view = new DataView(tail.buffer);
+  view.setUint32(0, crc >>> 0, true);
+  view.setUint32(4, (mebibytes * 2 ** 20) >>> 0, true);
+  const out = new Uint8Array(head.length + mebibytes * block.length + 2 + tail.length);
+  out.set(head);
+  for (let i = 0; i < mebibytes; i++) out.set(block, head.length + i * block.length);
+  out.set([3, 0], head.length + mebibytes * block.length);
+  out.set(tail, out.length - tail.length);
+  return out;
+}
+
 export interface LoggedRequest {
   method: string;
   url: string;
@@ -67,6 +104,8 @@ export interface HubServer {
   redirect(file: string, to: string): void;
   /** Answer a file ("owner/name/path") with a bare status from now on (null: serve it again). */
   answer(file: string, status: number | null): void;
+  /** Make a file ("owner/name/path") misbehave from now on (null: serve it again). */
+  misbehave(file: string, how: Misbehaviour | null): void;
   /** Replace or add a repo's file (an ETag then changes with it). */
   setFile(repo: string, path: string, bytes: Uint8Array | string): void;
   close(): Promise<void>;
@@ -114,6 +153,8 @@ export async function serveHub(options: HubServerOptions = {}): Promise<HubServe
   const interrupts: InterruptRule[] = [];
   const redirects = new Map<string, string>();
   const statuses = new Map<string, number>();
+  const hostile = new Map<string, Misbehaviour>();
+  const bombs = new Map<number, Uint8Array>();
   const requests: LoggedRequest[] = [];
   const naive = options.naive ?? true;
 
@@ -139,7 +180,7 @@ export async function serveHub(options: HubServerOptions = {}): Promise<HubServe
     res.setHeader('Access-Control-Allow-Headers', 'Range, If-Range');
     res.setHeader(
       'Access-Control-Expose-Headers',
-      'Content-Length, Content-Range, ETag, Accept-Ranges, X-Linked-Size',
+      'Content-Length, Content-Range, ETag, Accept-Ranges, X-Linked-Size, Content-Encoding',
     );
     res.setHeader('Cross-Origin-Resource-Policy', 'cross-origin');
     if (req.method === 'OPTIONS') {
@@ -161,6 +202,8 @@ export async function serveHub(options: HubServerOptions = {}): Promise<HubServe
       res.setHeader('Location', target);
       return res.end();
     }
+    const bad = hostile.get(key);
+    if (bad) return misbehave(req, res, bad, bytes);
     const status = statuses.get(key);
     if (status) {
       res.statusCode = status;
@@ -208,6 +251,59 @@ export async function serveHub(options: HubServerOptions = {}): Promise<HubServe
     res.end(body);
   };
 
+  const bombFor = (bytes: number) => {
+    let body = bombs.get(bytes);
+    if (!body) bombs.set(bytes, (body = gzipBomb(Math.ceil(bytes / 2 ** 20))));
+    return body;
+  };
+
+  const misbehave = (
+    req: IncomingMessage,
+    res: ServerResponse,
+    how: Misbehaviour,
+    file: Uint8Array | null,
+  ) => {
+    // silent: headers never come; the socket stays open until the client gives up or the server closes.
+    if (how.kind === 'silent') return;
+    if (how.kind === 'gzip-bomb') {
+      const body = bombFor(how.bytes);
+      res.setHeader('Content-Encoding', 'gzip');
+      res.setHeader('Content-Length', body.length);
+      return req.method === 'HEAD' ? res.end() : res.end(body);
+    }
+    if (how.kind === 'flood') {
+      if (req.method === 'HEAD') {
+        res.setHeader('Content-Length', file?.length ?? 4096);
+        return res.end();
+      }
+      const chunk = new Uint8Array(2 ** 16).fill(0x20);
+      let left = how.bytes;
+      const more = () => {
+        while (left > 0 && !res.destroyed) {
+          const n = Math.min(left, chunk.length);
+          left -= n;
+          if (!res.write(chunk.subarray(0, n))) return void res.once('drain', more);
+        }
+        if (!res.destroyed) res.end();
+      };
+      res.on('close', () => (left = 0));
+      return more();
+    }
+    // The file's own bytes (4 KiB of spaces for a path the repo lacks), at its own length.
+    const body = file ?? new Uint8Array(4096).fill(0x20);
+    res.setHeader('Content-Length', body.length);
+    if (req.method === 'HEAD') return res.end();
+    res.flushHeaders();
+    if (how.kind === 'stall') return void res.write(body.subarray(0, how.afterBytes));
+    let at = 0;
+    const next = () => {
+      if (res.destroyed || at >= body.length) return;
+      res.write(body.subarray(at, ++at));
+      setTimeout(next, how.everyMs);
+    };
+    next();
+  };
+
   const server: Server = createServer(handle);
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const { port } = server.address() as { port: number };
@@ -219,6 +315,12 @@ export async function serveHub(options: HubServerOptions = {}): Promise<HubServe
     interrupt: (rule) => void interrupts.push({ ...rule }),
     redirect: (file, to) => void redirects.set(file, to),
     answer: (file, status) => void (status === null ? statuses.delete(file) : statuses.set(file, status)),
+    misbehave: (file, how) => {
+      if (how === null) return void hostile.delete(file);
+      // A bomb is built now, not on its first request (1 GiB of CRC-32 takes a loaded machine seconds).
+      if (how.kind === 'gzip-bomb') bombFor(how.bytes);
+      hostile.set(file, how);
+    },
     setFile: (repo, path, bytes) => {
       if (!repos.has(repo)) repos.set(repo, new Map());
       repos.get(repo)!.set(path, bytesOf(bytes));

@@ -11,7 +11,7 @@ import type {
 } from '../workers/inference-api';
 import type { LoadProgress } from '../workers/package/load';
 import type { Backend } from '../workers/runtime/ort-types';
-import { webGpuStatus } from './gpu-probe';
+import { deviceLimits, webGpuStatus } from './gpu-probe';
 import {
   backendChoiceFromUrl,
   patchImageSizing,
@@ -140,6 +140,7 @@ export async function loadModel(
       source,
       prefer,
       Comlink.proxy((p: LoadProgress) => patchModel({ progress: p })),
+      await deviceLimits(),
     );
     lastSource = { source, prefer, reason };
     patchModel({
@@ -165,7 +166,12 @@ export async function inspectModel(
   source: ModelSource,
   prefer: Backend = preferredBackend(),
 ): Promise<RepoSummary> {
-  return client().inspect(source, prefer);
+  return client().inspect(source, prefer, await deviceLimits());
+}
+
+/** Stops a size check; its inspectModel then throws "the check was stopped". */
+export function cancelInspectModel(): void {
+  void api?.cancelInspect();
 }
 
 /** Stops a model download; the next load of the same repo resumes it. */

@@ -4,7 +4,7 @@ import { decodeImageBlob } from './engine/decode-blob';
 import type { RgbaImage } from './engine/image';
 import { loadModel, type LoadedModel } from './engine/load-model';
 import { loadRepoModel } from './engine/load-repo-model';
-import type { ImageInput, InferenceApi, ModelInfo, ModelSource } from './inference-api';
+import type { DeviceLimits, ImageInput, InferenceApi, ModelInfo, ModelSource } from './inference-api';
 import type { LoadProgress } from './package/load';
 import type { Backend } from './runtime/ort-types';
 import { FetchReader, FileListReader } from './package/fetch-reader';
@@ -19,6 +19,8 @@ let model: LoadedModel | null = null;
 const abort = { aborted: false };
 /** The download in progress, to stop it (what arrived is kept for the next load). */
 let loading: AbortController | null = null;
+/** The size check in progress, to stop it. */
+let inspecting: AbortController | null = null;
 
 const isPackage = (source: ModelSource) =>
   source.kind === 'url' || (source.kind === 'files' && !isRepoFolder(source.files));
@@ -28,6 +30,7 @@ async function loadFrom(
   prefer: Backend,
   onProgress: (p: LoadProgress) => void,
   signal: AbortSignal,
+  limits: DeviceLimits | undefined,
 ): Promise<LoadedModel> {
   // One onnxruntime build per backend, imported when a session on it is made (browser-ort.ts).
   const ort = browserOrt;
@@ -45,7 +48,7 @@ async function loadFrom(
     source: repo,
     plan,
     fallbackReason,
-  } = await repoPlanFor(source, prefer, webgpuUnavailable, webgpuHasShaderF16, signal);
+  } = await repoPlanFor(source, prefer, webgpuUnavailable, webgpuHasShaderF16, signal, limits);
   const loaded = await loadRepoModel(ort, repo, {
     prefer,
     webgpuAvailable: webgpuUnavailable,
@@ -53,6 +56,7 @@ async function loadFrom(
     fallbackReason,
     signal,
     onProgress,
+    limits,
   });
   forgetPlan();
   return loaded;
@@ -69,18 +73,40 @@ function info(m: LoadedModel): ModelInfo {
 }
 
 const api: InferenceApi = {
-  async inspect(source, prefer) {
+  async inspect(source, prefer, limits) {
     if (isPackage(source)) throw new Error('a model package needs no size check: load it');
-    const { plan } = await repoPlanFor(source, prefer, webgpuUnavailable, webgpuHasShaderF16);
-    return summarise(plan);
+    inspecting?.abort();
+    const controller = new AbortController();
+    inspecting = controller;
+    try {
+      const { plan } = await repoPlanFor(
+        source,
+        prefer,
+        webgpuUnavailable,
+        webgpuHasShaderF16,
+        controller.signal,
+        limits,
+      );
+      return summarise(plan);
+    } catch (e) {
+      if (controller.signal.aborted)
+        throw new Error('the check was stopped; nothing was downloaded', { cause: e });
+      throw e;
+    } finally {
+      if (inspecting === controller) inspecting = null;
+    }
   },
 
-  async load(source, prefer, onProgress) {
+  cancelInspect() {
+    inspecting?.abort();
+  },
+
+  async load(source, prefer, onProgress, limits) {
     loading?.abort();
     const controller = new AbortController();
     loading = controller;
     try {
-      const next = await loadFrom(source, prefer, onProgress, controller.signal);
+      const next = await loadFrom(source, prefer, onProgress, controller.signal, limits);
       const previous = model;
       model = next;
       await previous?.release();

@@ -3,6 +3,9 @@ import {
   FileListSource,
   HttpRepoSource,
   hubRepoUrl,
+  maxImageTokens,
+  planText,
+  type DeviceLimits,
   type DtypeRequest,
   type RepoPlan,
   type RepoSource,
@@ -43,18 +46,22 @@ interface Pending {
 }
 let pending: Pending | null = null;
 
-function keyOf(source: ModelSource, prefer: Backend): string {
+function keyOf(source: ModelSource, prefer: Backend, limits: DeviceLimits | undefined): string {
+  const device = `${prefer}:${JSON.stringify(limits ?? {})}`;
   if (source.kind === 'files')
-    return `files:${source.files.map((f) => `${f.name}:${f.size}`).join('|')}:${JSON.stringify(source.dtypes)}:${prefer}`;
-  return `${JSON.stringify(source)}:${prefer}`;
+    return `files:${source.files.map((f) => `${f.name}:${f.size}`).join('|')}:${JSON.stringify(source.dtypes)}:${device}`;
+  return `${JSON.stringify(source)}:${device}`;
 }
 
 function sourceFor(source: ModelSource): RepoSource {
   switch (source.kind) {
     case 'hub':
-      return new HttpRepoSource(hubRepoUrl(source.repo, source.base), { cacheName: REPO_CACHE });
+      return new HttpRepoSource(hubRepoUrl(source.repo, source.base), {
+        cacheName: REPO_CACHE,
+        timeouts: source.timeouts,
+      });
     case 'repo-url':
-      return new HttpRepoSource(source.url, { cacheName: REPO_CACHE });
+      return new HttpRepoSource(source.url, { cacheName: REPO_CACHE, timeouts: source.timeouts });
     case 'files':
       return new FileListSource(source.files);
     default:
@@ -69,8 +76,9 @@ export async function repoPlanFor(
   webgpuAvailable: () => Promise<string | null>,
   shaderF16: () => Promise<boolean>,
   signal?: AbortSignal,
+  limits?: DeviceLimits,
 ): Promise<{ source: RepoSource; plan: RepoPlan; backend: Backend; fallbackReason?: string }> {
-  const key = keyOf(source, prefer);
+  const key = keyOf(source, prefer, limits);
   if (pending?.key !== key) pending = { key, source: sourceFor(source), plan: null };
   const { backend, fallbackReason } = await chooseBackend(prefer, webgpuAvailable);
   const p = pending;
@@ -78,6 +86,7 @@ export async function repoPlanFor(
     shaderF16: backend === 'webgpu' ? await shaderF16() : false,
     dtype: 'dtypes' in source ? dtypeRequest(source.dtypes) : undefined,
     signal,
+    limits,
   });
   return { source: p.source, plan: p.plan, backend, fallbackReason };
 }
@@ -103,5 +112,14 @@ export function summarise(plan: RepoPlan): RepoSummary {
     totalBytes: plan.totalBytes,
     toDownload: plan.toDownload,
     attention,
+    plan: {
+      text: planText(plan.memory),
+      backend: plan.memory.backend,
+      bytes: { ...plan.memory.bytes },
+      largestTensor: plan.memory.largestTensor,
+      moved: { ...plan.memory.moved },
+      imageTokens: plan.memory.imageTokens,
+      maxImageTokens: maxImageTokens(plan.memory),
+    },
   };
 }

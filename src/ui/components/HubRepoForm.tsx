@@ -7,7 +7,7 @@ import type {
   RepoSummary,
 } from '../../workers/inference-api';
 import { DTYPES } from '../../workers/hub/dtypes';
-import { cancelModelLoad, inspectModel, loadModel } from '../inference-client';
+import { cancelInspectModel, cancelModelLoad, inspectModel, loadModel } from '../inference-client';
 import { useAppStore } from '../store';
 import { formatBytes } from './format-bytes';
 
@@ -30,6 +30,19 @@ const COMPONENTS: { key: Component; label: string }[] = [
   { key: 'embed', label: 'embeddings' },
 ];
 const CHOICES: DtypeChoice[] = ['auto', ...DTYPES];
+
+/**
+ * `?hubTimeoutMs=N`: every network limit of a repo (answer, stall, whole
+ * small file) set to N ms instead of 30–60 s (a slow mirror; end-to-end
+ * tests keep their waits short with it).
+ */
+export function timeoutsFromUrl(
+  search: string,
+): { answerMs: number; stallMs: number; smallFileMs: number } | null {
+  const raw = new URLSearchParams(search).get('hubTimeoutMs');
+  const n = raw === null ? NaN : Number(raw);
+  return Number.isSafeInteger(n) && n >= 1 ? { answerMs: n, stallMs: n, smallFileMs: n } : null;
+}
 
 /** "6 of 24 layers have attention" (a hybrid model), or "all 30 layers have attention". */
 export function attentionLayersText(layers: readonly number[], total: number): string {
@@ -56,8 +69,10 @@ export function HubRepoForm() {
     const id = repo.trim();
     if (!id) return null;
     const chosen = Object.fromEntries(Object.entries(dtypes).filter(([, d]) => d && d !== 'auto'));
-    if (/^https?:\/\//i.test(id)) return { kind: 'repo-url', url: id, dtypes: chosen };
-    return { kind: 'hub', repo: id, base: base.trim() || DEFAULT_HUB, dtypes: chosen };
+    const timeouts = timeoutsFromUrl(location.search);
+    const extra = timeouts ? { timeouts } : {};
+    if (/^https?:\/\//i.test(id)) return { kind: 'repo-url', url: id, dtypes: chosen, ...extra };
+    return { kind: 'hub', repo: id, base: base.trim() || DEFAULT_HUB, dtypes: chosen, ...extra };
   };
 
   const check = async () => {
@@ -139,6 +154,11 @@ export function HubRepoForm() {
         <button disabled={busy || checking || !repo.trim()} data-testid="hub.check">
           {checking ? 'Checking…' : 'Check size'}
         </button>
+        {checking && (
+          <button type="button" onClick={() => cancelInspectModel()} data-testid="hub.stop-check">
+            Stop
+          </button>
+        )}
         {summary && (
           <button
             type="button"
@@ -178,6 +198,37 @@ function RepoSummaryView({ plan }: { plan: RepoSummary }) {
           <> ({formatBytes(plan.totalBytes - plan.toDownload)} already cached)</>
         )}
       </p>
+      <p data-testid="hub.plan">
+        On {plan.plan.backend === 'webgpu' ? 'WebGPU' : 'WebAssembly'} a run {plan.plan.text}.
+        {Object.entries(plan.plan.moved).map(([c, why]) => (
+          <span key={c} className="hint" data-testid={`hub.moved.${c}`}>
+            {' '}
+            {COMPONENTS.find((x) => x.key === c)?.label ?? c}: {plan.dtypes[c as Component]}, as {why}.
+          </span>
+        ))}
+      </p>
+      <details>
+        <summary>Memory plan</summary>
+        <ul className="plan-list" data-testid="hub.plan-parts">
+          {COMPONENTS.map((c) => (
+            <li key={c.key}>
+              {c.label} ({plan.dtypes[c.key]}): {formatBytes(plan.plan.bytes[c.key])}
+            </li>
+          ))}
+          <li>
+            KV cache: {formatBytes(plan.plan.bytes.kvCache)} (counted twice: the last step's past and present)
+          </li>
+          <li>
+            prefill: {formatBytes(plan.plan.bytes.prefill)} with {plan.plan.imageTokens} image tokens (at most{' '}
+            {plan.plan.maxImageTokens} fit)
+          </li>
+          {plan.plan.largestTensor && (
+            <li>
+              largest tensor: {plan.plan.largestTensor.name} ({formatBytes(plan.plan.largestTensor.bytes)})
+            </li>
+          )}
+        </ul>
+      </details>
       {plan.attention && (
         <p data-testid="hub.attention">
           {attentionLayersText(plan.attention.layers, plan.attention.numDecoderLayers)}

@@ -6,6 +6,7 @@ import {
   loadRepo,
   maxImageTokens,
   planRepo,
+  type DeviceLimits,
   type DtypeRequest,
   type HubProgress,
   type LoadedRepo,
@@ -43,6 +44,8 @@ export interface RepoLoadOptions {
   /** Whether the WebGPU adapter has shader-f16 (decides the default dtype). */
   shaderF16?: boolean;
   dtype?: DtypeRequest;
+  /** What the device allows (the memory plan holds the run against it). */
+  limits?: DeviceLimits;
   signal?: AbortSignal;
   onProgress?: (p: LoadProgress) => void;
   /** A plan made earlier (the size shown before the download); reusing it resumes an interrupted load. */
@@ -64,10 +67,10 @@ export async function chooseBackend(
 export async function planForDevice(
   source: RepoSource,
   backend: Backend,
-  options: Pick<RepoLoadOptions, 'shaderF16' | 'dtype' | 'signal'>,
+  options: Pick<RepoLoadOptions, 'shaderF16' | 'dtype' | 'signal' | 'limits'>,
 ): Promise<RepoPlan> {
   return planRepo(source, {
-    device: { backend, shaderF16: options.shaderF16 },
+    device: { backend, shaderF16: options.shaderF16, ...(options.limits && { limits: options.limits }) },
     dtype: options.dtype,
     signal: options.signal,
   });

@@ -5,13 +5,25 @@
  * anything is downloaded; a read fills one buffer of the known size,
  * resumes an interrupted transfer with a Range request (keeping what
  * arrived), and keeps complete files in Cache Storage for an offline second
- * load. Redirects follow guarded-fetch.ts; paths follow repo-path.ts.
+ * load. Text files (configs, templates, tokenizers) are read as they come,
+ * counted against their cap as they arrive (after any decompression, so a
+ * gzip bomb stops at the cap). Every request has time limits
+ * (timed-fetch.ts). Redirects follow guarded-fetch.ts; paths follow
+ * repo-path.ts.
  */
 import { RepoCache } from './cache-store';
 import { guardedFetch, isOfficialHub } from './guarded-fetch';
 import { HubError, isAbort, messageOf } from './hub-error';
 import { repoUrl } from './repo-path';
-import { StreamBroke, streamInto, targetFor, type ReadOptions, type RepoSource } from './source';
+import {
+  MAX_FILE_BYTES,
+  StreamBroke,
+  streamInto,
+  targetFor,
+  type ReadOptions,
+  type RepoSource,
+} from './source';
+import { hubTimeouts, RequestWatch, slowFile, type HubTimeouts } from './timed-fetch';
 
 export const HUB_BASE = 'https://huggingface.co';
 
@@ -49,6 +61,8 @@ export interface HttpSourceOptions {
   cacheName?: string | null;
   /** How many times one read resumes a broken transfer before it gives up (default 4). */
   maxResumes?: number;
+  /** Time limits on each request (default HUB_TIMEOUTS). */
+  timeouts?: Partial<HubTimeouts>;
 }
 
 interface Unfinished {
@@ -57,14 +71,10 @@ interface Unfinished {
   etag: string | null;
 }
 
-/**
- * Files up to this size (configs, templates) are read with arrayBuffer():
- * a server may send them compressed, when its Content-Length is not the
- * size of the bytes that arrive. Larger ones must match their size exactly.
- */
-const SMALL = 2 ** 20;
 /** Text files (configs, templates, tokenizers) are the ones servers compress; weights and graphs stream, resumably. */
 const isText = (path: string) => /\.(json|jinja|txt|model)$/i.test(path);
+/** A text file's cap when the caller names none (the tokenizer's). */
+const TEXT_CAP = 256 * 2 ** 20;
 
 export class HttpRepoSource implements RepoSource {
   readonly where: string;
@@ -73,6 +83,7 @@ export class HttpRepoSource implements RepoSource {
   private readonly hub: boolean;
   private cache: Promise<RepoCache | null>;
   private maxResumes: number;
+  private timeouts: HubTimeouts;
   /** Transfers that broke off, kept so that reading the file again resumes where it stopped. */
   private partials = new Map<string, Unfinished>();
 
@@ -82,6 +93,24 @@ export class HttpRepoSource implements RepoSource {
     this.hub = isOfficialHub(new URL(this.base));
     this.cache = RepoCache.open(options.cacheName ?? null);
     this.maxResumes = options.maxResumes ?? 4;
+    this.timeouts = hubTimeouts(options.timeouts);
+  }
+
+  /** guardedFetch under a request's watch: its answer must come within the limit. */
+  private async fetchWithin(
+    path: string,
+    url: URL,
+    init: RequestInit,
+    watch: RequestWatch,
+  ): Promise<Response> {
+    const clear = watch.answerWithin(this.timeouts.answerMs);
+    try {
+      return await guardedFetch(url, { ...init, signal: watch.signal }, path, this.hub);
+    } catch (e) {
+      throw watch.errorFor(e);
+    } finally {
+      clear();
+    }
   }
 
   /** A hub repo id: `{base}/{repo}/resolve/{revision}/`. */
@@ -113,14 +142,18 @@ export class HttpRepoSource implements RepoSource {
   async size(path: string, signal?: AbortSignal): Promise<number | null> {
     const url = this.url(path);
     let res: Response;
+    const watch = new RequestWatch(path, this.where, signal);
     try {
-      res = await guardedFetch(url, { method: 'HEAD', signal }, path, this.hub);
+      res = await this.fetchWithin(path, url, { method: 'HEAD' }, watch);
     } catch (e) {
-      if (e instanceof HubError || isAbort(e)) throw e;
-      // Offline: what the cache knows.
+      if (isAbort(e) || (e instanceof HubError && !watch.timedOut())) throw e;
+      // Offline or not answering: what the cache knows.
       const cached = await (await this.cache)?.size(url.href);
       if (cached !== undefined) return cached;
+      if (e instanceof HubError) throw e;
       throw new HubError(path, `cannot be reached at ${this.where} (${messageOf(e)})`, { cause: e });
+    } finally {
+      watch.dispose();
     }
     if (res.status === 404) {
       await (await this.cache)?.putAbsent(url.href);
@@ -139,7 +172,13 @@ export class HttpRepoSource implements RepoSource {
 
   /** For servers without HEAD: GET bytes=0-0 and read the total from Content-Range. */
   private async sizeByRange(path: string, url: URL, signal?: AbortSignal): Promise<number | null> {
-    const res = await guardedFetch(url, { headers: { Range: 'bytes=0-0' }, signal }, path, this.hub);
+    const watch = new RequestWatch(path, this.where, signal);
+    let res: Response;
+    try {
+      res = await this.fetchWithin(path, url, { headers: { Range: 'bytes=0-0' } }, watch);
+    } finally {
+      watch.dispose();
+    }
     void res.body?.cancel().catch(() => {});
     if (res.status === 404) return null;
     if (!res.ok) throw this.fail(path, res);
@@ -163,13 +202,18 @@ export class HttpRepoSource implements RepoSource {
     const cache = await this.cache;
     const size = await this.size(path, options.signal);
     if (size === null) throw new HubError(path, `is not in the repo (${this.where})`);
+    const progress = (loaded: number, fromCache: boolean, resumedFrom?: number) =>
+      options.onProgress?.({ loaded, total: size, fromCache, resumedFrom });
+    if (isText(path) && !options.into) {
+      const bytes = await this.readText(path, url, size, options, cache, progress);
+      await cache?.put(url.href, bytes);
+      return bytes;
+    }
     const kept = this.partials.get(url.href);
     const resume =
       kept && kept.view.length === size && (!options.into || sameView(options.into, kept.view)) ? kept : null;
     if (!resume) this.partials.delete(url.href);
     const target = resume ? resume.view : targetFor(path, size, options);
-    const progress = (loaded: number, fromCache: boolean, resumedFrom?: number) =>
-      options.onProgress?.({ loaded, total: size, fromCache, resumedFrom });
     if (!resume && cache) {
       try {
         if (await cache.readInto(url.href, target, (n) => progress(n, true), options.signal)) return target;
@@ -178,36 +222,76 @@ export class HttpRepoSource implements RepoSource {
         await cache.delete(url.href); // a broken entry: fetch the file afresh
       }
     }
-    const bytes =
-      !options.into && size <= SMALL && isText(path)
-        ? await this.readSmall(path, url, options, progress)
-        : await this.download(path, url, target, resume, options, progress);
+    const bytes = await this.download(path, url, target, resume, options, progress);
     await cache?.put(url.href, bytes);
     return bytes;
   }
 
-  private async readSmall(
+  /**
+   * A text file, whatever its Content-Length says (a server may compress
+   * it): its bytes as they arrive, decompressed, counted against the cap
+   * while reading, within the small-file time limit.
+   */
+  private async readText(
     path: string,
     url: URL,
+    size: number,
     options: ReadOptions,
+    cache: RepoCache | null,
     progress: (loaded: number, fromCache: boolean) => void,
   ): Promise<Uint8Array> {
-    let res: Response;
+    const cap = Math.min(options.maxBytes ?? TEXT_CAP, MAX_FILE_BYTES);
+    if (size > cap) throw new HubError(path, `has ${size} bytes, more than the ${cap} this loader reads`);
+    const cachedSize = await cache?.size(url.href);
+    if (cache && typeof cachedSize === 'number' && cachedSize <= cap) {
+      const target = new Uint8Array(cachedSize);
+      try {
+        if (await cache.readInto(url.href, target, (n) => progress(n, true), options.signal)) return target;
+      } catch (e) {
+        if (isAbort(e)) throw e;
+        await cache.delete(url.href);
+      }
+    }
+    const watch = new RequestWatch(path, this.where, options.signal);
+    watch.limit(this.timeouts.smallFileMs, slowFile(this.where, this.timeouts.smallFileMs));
     try {
-      res = await guardedFetch(url, { signal: options.signal }, path, this.hub);
+      const res = await this.fetchWithin(path, url, {}, watch);
+      if (!res.ok) {
+        void res.body?.cancel().catch(() => {});
+        throw this.fail(path, res);
+      }
+      if (!res.body) return new Uint8Array(0);
+      const reader = watch.watchBody(res.body, this.timeouts.stallMs).getReader();
+      const chunks: Uint8Array[] = [];
+      let total = 0;
+      for (;;) {
+        const r = await reader.read();
+        if (r.done) break;
+        total += r.value.length;
+        if (total > cap) {
+          void reader.cancel().catch(() => {});
+          throw new HubError(
+            path,
+            `sent more than the ${cap} bytes it may have (counted as they arrived, decompressed); refused`,
+          );
+        }
+        chunks.push(r.value);
+        progress(total, false);
+      }
+      const out = new Uint8Array(total);
+      let at = 0;
+      for (const c of chunks) {
+        out.set(c, at);
+        at += c.length;
+      }
+      return out;
     } catch (e) {
-      if (e instanceof HubError || isAbort(e)) throw e;
-      throw new HubError(path, `cannot be reached at ${this.where} (${messageOf(e)})`, { cause: e });
+      const err = watch.errorFor(e);
+      if (err instanceof HubError || isAbort(err)) throw err;
+      throw new HubError(path, `cannot be read from ${this.where} (${messageOf(err)})`, { cause: err });
+    } finally {
+      watch.dispose();
     }
-    if (!res.ok) {
-      void res.body?.cancel().catch(() => {});
-      throw this.fail(path, res);
-    }
-    const bytes = new Uint8Array(await res.arrayBuffer());
-    if (bytes.length > SMALL)
-      throw new HubError(path, `is larger than its Content-Length said (${this.where})`);
-    progress(bytes.length, false);
-    return bytes;
   }
 
   private async download(
@@ -229,59 +313,34 @@ export class HttpRepoSource implements RepoSource {
         if (etag && !etag.startsWith('W/')) headers['If-Range'] = etag;
       }
       let res: Response;
+      const watch = new RequestWatch(path, this.where, options.signal);
       try {
-        res = await guardedFetch(url, { headers, signal: options.signal }, path, this.hub);
+        res = await this.fetchWithin(path, url, { headers }, watch);
       } catch (e) {
+        watch.dispose();
         if (e instanceof HubError || isAbort(e) || resumes >= this.maxResumes)
           throw this.keep(url, target, got, etag, e, path);
         resumes++;
         continue;
       }
-      if (got > 0 && res.status === 206) {
-        const m = /^bytes (\d+)-(\d+)\/(\d+|\*)$/.exec(res.headers.get('content-range') ?? '');
-        if (
-          !m ||
-          Number(m[1]) !== got ||
-          Number(m[2]) !== target.length - 1 ||
-          (m[3] !== '*' && Number(m[3]) !== target.length)
-        ) {
-          void res.body?.cancel().catch(() => {});
-          got = 0; // a range we did not ask for: start over rather than splice a wrong part
+      try {
+        const step = await this.receive(path, res, target, got, watch, options, progress, {
+          got: (n) => (got = n),
+          etag: (e) => (etag = e),
+        });
+        if (step === 'again') {
+          got = 0;
           etag = null;
           continue;
         }
-        progress(got, false, got);
-      } else if (res.status === 200) {
-        got = 0; // the server sent the whole file (no Range support, or the file changed)
-        etag = res.headers.get('etag');
-      } else if (!res.ok) {
-        void res.body?.cancel().catch(() => {});
-        throw this.fail(path, res);
-      } else {
-        void res.body?.cancel().catch(() => {});
-        throw new HubError(path, `answered ${res.status} to a plain request (${this.where})`);
-      }
-      if (!res.body) throw new HubError(path, `came with no body (${this.where})`);
-      try {
-        // `got` follows every chunk, so an abort or a reset keeps exactly what arrived.
-        got = await streamInto(
-          res.body,
-          target,
-          got,
-          path,
-          (n) => {
-            got = n;
-            progress(n, false);
-          },
-          options.signal,
-        );
       } catch (e) {
         if (e instanceof StreamBroke) {
-          got = e.reached;
           if (resumes++ < this.maxResumes) continue;
           throw this.keep(url, target, got, etag, e, path);
         }
-        throw isAbort(e) ? this.keep(url, target, got, etag, e, path) : e;
+        throw isAbort(e) || e instanceof HubError ? this.keep(url, target, got, etag, e, path) : e;
+      } finally {
+        watch.dispose();
       }
       if (got === target.length) {
         this.partials.delete(url.href);
@@ -290,6 +349,64 @@ export class HttpRepoSource implements RepoSource {
       // The body ended early (the connection closed cleanly): ask for the rest.
       if (resumes++ >= this.maxResumes) throw this.keep(url, target, got, etag, null, path);
     }
+  }
+
+  /**
+   * One response of a download: checks its status and range, then streams
+   * its body into target (every chunk within the stall limit); `on.got`
+   * follows each chunk, so an abort or a reset keeps exactly what arrived.
+   * 'again': a range not asked for, start over.
+   */
+  private async receive(
+    path: string,
+    res: Response,
+    target: Uint8Array,
+    from: number,
+    watch: RequestWatch,
+    options: ReadOptions,
+    progress: (loaded: number, fromCache: boolean, resumedFrom?: number) => void,
+    on: { got: (n: number) => void; etag: (e: string | null) => void },
+  ): Promise<'again' | 'done'> {
+    let got = from;
+    if (got > 0 && res.status === 206) {
+      const m = /^bytes (\d+)-(\d+)\/(\d+|\*)$/.exec(res.headers.get('content-range') ?? '');
+      if (
+        !m ||
+        Number(m[1]) !== got ||
+        Number(m[2]) !== target.length - 1 ||
+        (m[3] !== '*' && Number(m[3]) !== target.length)
+      ) {
+        void res.body?.cancel().catch(() => {});
+        return 'again'; // a range we did not ask for: start over rather than splice a wrong part
+      }
+      progress(got, false, got);
+    } else if (res.status === 200) {
+      // The server sent the whole file (no Range support, or the file changed).
+      got = 0;
+      on.got(0);
+      on.etag(res.headers.get('etag'));
+    } else if (!res.ok) {
+      void res.body?.cancel().catch(() => {});
+      throw this.fail(path, res);
+    } else {
+      void res.body?.cancel().catch(() => {});
+      throw new HubError(path, `answered ${res.status} to a plain request (${this.where})`);
+    }
+    if (!res.body) throw new HubError(path, `came with no body (${this.where})`);
+    const body = watch.watchBody(res.body, this.timeouts.stallMs);
+    const reached = await streamInto(
+      body,
+      target,
+      got,
+      path,
+      (n) => {
+        on.got(n);
+        progress(n, false);
+      },
+      options.signal,
+    );
+    on.got(reached);
+    return 'done';
   }
 
   /** Remembers a broken transfer so the next read of the file asks only for the rest. */

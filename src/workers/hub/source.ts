@@ -83,6 +83,8 @@ export async function streamInto(
         r = await reader.read();
       } catch (e) {
         signal?.throwIfAborted();
+        // A time limit (timed-fetch.ts) is final; anything else broke the transfer, which may resume.
+        if (e instanceof HubError) throw e;
         throw Object.assign(new StreamBroke(e), { reached: at });
       }
       if (r.done) return at;
