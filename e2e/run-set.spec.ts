@@ -310,6 +310,89 @@ test('a real eval-traces output opens from its summary, with the report’s numb
   }
 });
 
+test('a summary scored with other settings: the traces it lacks are scored with its settings, said; scored again on demand', async ({
+  page,
+}) => {
+  // real eval-traces with --k 5 --alpha 0.8, then one category's rows taken out of its summary.
+  const dir = mkdtempSync(join(tmpdir(), 'real-gallery-k5-'));
+  cpSync(root, dir, { recursive: true });
+  const r = real('eval-traces', dir, '--k', '5', '--alpha', '0.8');
+  expect(r.status, r.stderr).toBe(0);
+  const [head, ...lines] = readFileSync(join(dir, 'summary.jsonl'), 'utf8').trim().split('\n');
+  const k5 = new Map(lines.map((l) => JSON.parse(l)).map((row) => [row.trace, row]));
+  const left = Object.keys(cli.categories).sort()[0];
+  const kept = lines.filter((l) => JSON.parse(l).category !== left);
+  writeFileSync(join(dir, 'summary.jsonl'), [head, ...kept].join('\n') + '\n');
+  const byDefault = new Map(
+    readFileSync(join(cliDir, 'summary.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .slice(1)
+      .map((l) => JSON.parse(l))
+      .map((row) => [row.trace, row]),
+  );
+  const csvRows = async () => {
+    const csv = page.waitForEvent('download');
+    await page.getByTestId('gallery.csv').click();
+    const [names, ...rest] = readFileSync((await (await csv).path())!, 'utf8')
+      .trim()
+      .split('\n');
+    const cols = names.split(',');
+    // No field of these rows holds a comma but keptWords, the last column.
+    return rest.map((l) => Object.fromEntries(l.split(',').map((v, i) => [cols[i], v])));
+  };
+  const same = (got: string, want: number | null) =>
+    want === null ? expect(got).toBe('') : expect(Number(got)).toBeCloseTo(want, 12);
+
+  await page.goto('/?autoload=0&example=0');
+  await page.getByTestId('mode.gallery').click();
+  await openSet(page, dir);
+  await loaded(page);
+  const scored = cli.categories[left].images;
+  await expect(page.getByTestId('run-set.A.status')).toContainText(
+    `${N} of ${N} runs: ${N - scored} from the summary, ${scored} scored from their traces`,
+  );
+  await expect(page.getByTestId('run-set.A.settings-differ')).toContainText('α 0.8 (app: 0.5)');
+  await expect(page.getByTestId('run-set.A.settings-differ')).toContainText('k 5 (app: 3)');
+  await expect(page.getByTestId('set-numbers.table')).toHaveAttribute('data-source', 'report');
+  // Every row is the CLI's with k 5 and α 0.8, those the app scored too (J and the map's AUROC move with both).
+  let moved = 0;
+  const rows = await csvRows();
+  expect(rows.length).toBe(N);
+  for (const row of rows) {
+    const want = k5.get(row.trace)!;
+    same(row.jaccard, want.jaccard);
+    same(row.pixelAuroc, want.pixelAuroc);
+    const other = byDefault.get(row.trace)!;
+    if (want.category === left && (other.jaccard !== want.jaccard || other.pixelAuroc !== want.pixelAuroc))
+      moved++;
+  }
+  // The test means something: the default settings would have given other rows.
+  expect(moved).toBeGreaterThan(scored / 4);
+
+  // Scored again with the app's settings: no summary, no report; every row the default settings' one.
+  await page.getByTestId('run-set.A.rescore').click();
+  await loaded(page);
+  await expect(page.getByTestId('run-set.A.status')).toContainText(
+    `${N} of ${N} runs: 0 from the summary, ${N} scored`,
+  );
+  await expect(page.getByTestId('run-set.A.settings-differ')).toHaveCount(0);
+  await expect(page.getByTestId('set-numbers.table')).toHaveAttribute('data-source', 'rows');
+  for (const row of await csvRows()) {
+    same(row.jaccard, byDefault.get(row.trace)!.jaccard);
+    same(row.pixelAuroc, byDefault.get(row.trace)!.pixelAuroc);
+  }
+
+  // Or the other way: the set's settings taken into the app.
+  await openSet(page, dir);
+  await loaded(page);
+  await page.getByTestId('run-set.A.use-settings').click();
+  await expect(page.getByTestId('run-set.A.settings-differ')).toHaveCount(0);
+  await page.getByTestId('mode.inspector').click();
+  await expect(page.getByTestId('settings.alpha')).toHaveValue('0.8');
+  await expect(page.getByLabel('top-k for CGRO')).toHaveValue('5');
+});
+
 test('two runs of one image with different grids side by side: the difference over the image, one token on both', async ({
   page,
 }) => {

@@ -47,7 +47,15 @@ export interface RunSetBatch {
 export interface RunSetSummaries {
   /** The first summary file's header, when the folder has one. */
   header: RunSummaryHeader | null;
-  /** The report JSON written beside the summary (`real eval`'s), when the folder has one. */
+  /**
+   * The settings the summary's rows were scored with (its header's, checked), null without a summary:
+   * the rows of traces it does not cover are to be scored with these, so the set is one scoring.
+   */
+  settings: RealSettings | null;
+  /**
+   * The report JSON written with that summary (`real eval`'s), when the folder has one and it counts
+   * as many images as the folder has traces (else a note says why the numbers come from rows).
+   */
   report: unknown;
   /** Its path in the folder. */
   reportPath: string | null;

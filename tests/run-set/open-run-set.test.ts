@@ -145,7 +145,7 @@ describe('opening a run set for the gallery', () => {
       ...files,
       { path: 'summary.jsonl', file: new Blob([first.join('\n') + '\n']) },
       { path: 'summary.shard-2-of-2.jsonl', file: new Blob([second.join('\n')]) },
-      { path: 'report.json', file: new Blob([JSON.stringify({ categories: {} })]) },
+      { path: 'report.json', file: new Blob([JSON.stringify({ images: 12, categories: {} })]) },
     ];
     const s = await collect((b) =>
       readSummaries(
@@ -158,7 +158,7 @@ describe('opening a run set for the gallery', () => {
     expect(s.out.covered.sort()).toEqual(paths.slice(0, 8));
     expect(s.rows.find((r) => r.trace === paths[0])!.id).toBe('replaced');
     expect(s.rows.every((r) => r.source === 'summary' && r.maskOutline !== undefined)).toBe(true);
-    expect(s.out.report).toEqual({ categories: {} });
+    expect(s.out.report).toEqual({ images: 12, categories: {} });
     expect(s.out.reportPath).toBe('report.json');
     expect(s.out.header?.format).toBe('real-run-summary');
     expect(s.out.notes.join('\n')).toMatch(/elsewhere\/none\.json is not in the folder/);
@@ -174,6 +174,73 @@ describe('opening a run set for the gallery', () => {
     expect(bad.covered).toEqual([]);
     expect(bad.notes[0]).toMatch(
       /summary\.jsonl: not a run summary this app reads \(format: expected "real-run-summary"/,
+    );
+  });
+
+  it('keeps one scoring: the summary’s settings, other settings’ files left out; the report that counts the folder', async () => {
+    const { files } = folder(12);
+    const k5 = { ...settings, k: 5, alpha: 0.8 };
+    const paths = files.map((f) => f.path).sort();
+    const rowsWith = async (s: typeof settings) => {
+      const d = deps({
+        async buildRow(file, path) {
+          const trace = await readTraceBlob(file);
+          const mask = trace.mask ? decodePng(trace.mask) : null;
+          return { row: buildSummaryRow({ trace, file: path, mask, settings: s }), maskOutline: null };
+        },
+      });
+      return (await collect((b) => buildRows(files, d, new Budget(), b))).rows;
+    };
+    const strip = ({ maskOutline: _m, source: _s, ...r }: GalleryRow): RunSummaryRow => r;
+    const jsonl = (s: typeof settings, rows: GalleryRow[]) =>
+      new Blob([[JSON.stringify(summaryHeader(s)), ...rows.map((r) => JSON.stringify(strip(r)))].join('\n')]);
+    const ofK5 = (await rowsWith(k5)).filter((r) => paths.indexOf(r.trace) < 6);
+    const ofDefault = (await rowsWith(settings)).filter((r) => paths.indexOf(r.trace) >= 6);
+    const report = (images: number) => new Blob([JSON.stringify({ images, categories: {} })]);
+    const open = (extra: RunSetFile[]) =>
+      collect((b) =>
+        readSummaries(
+          extra,
+          files.map((f) => f.path),
+          deps(),
+          b,
+        ),
+      );
+
+    // summary.jsonl (k 5) first; the shard file scored with the defaults is left out whole, said.
+    const a = await open([
+      { path: 'summary.jsonl', file: jsonl(k5, ofK5) },
+      { path: 'summary.shard-1-of-2.jsonl', file: jsonl(settings, ofDefault) },
+      { path: 'report.shard-1-of-2.json', file: report(6) },
+      { path: 'report.json', file: report(12) },
+    ]);
+    expect(a.out.settings).toEqual(k5);
+    expect(a.out.covered.sort()).toEqual(paths.slice(0, 6));
+    expect(a.out.notes.join('\n')).toMatch(
+      /summary\.shard-1-of-2\.jsonl: scored with other settings than summary\.jsonl; its traces are scored from their files/,
+    );
+    expect(a.out.reportPath).toBe('report.json');
+
+    // Only a shard's files: its report is of its slice, not of the folder's 12 traces.
+    const b = await open([
+      { path: 'summary.shard-1-of-2.jsonl', file: jsonl(settings, ofDefault) },
+      { path: 'report.shard-1-of-2.json', file: report(6) },
+    ]);
+    expect(b.out.settings).toEqual(settings);
+    expect(b.out.report).toBeNull();
+    expect(b.out.notes.join('\n')).toMatch(
+      /report\.shard-1-of-2\.json is of 6 images, the folder has 12 traces; numbers computed from rows/,
+    );
+
+    // No summary: no settings (the app's are used), a top-level report.json only if it counts the folder.
+    const c = await open([{ path: 'report.json', file: report(12) }]);
+    expect([c.out.settings, c.out.reportPath]).toEqual([null, 'report.json']);
+    // A header whose settings are not settings: the file is left out, said.
+    const bad = { ...summaryHeader(settings), settings: { ...settings, k: 0 } };
+    const d = await open([{ path: 'summary.jsonl', file: new Blob([JSON.stringify(bad)]) }]);
+    expect(d.out.settings).toBeNull();
+    expect(d.out.notes[0]).toMatch(
+      /summary\.jsonl: not a run summary this app reads \(settings\.k: expected/,
     );
   });
 

@@ -8,12 +8,12 @@ import { openTraceFile } from '../trace-client';
 import type { FolderFiles } from './folder-files';
 import { galleryList } from './gallery-list';
 import {
+  emptySet,
   patchSet,
   putSet,
   setMode,
   setPlace,
   useRunSets,
-  type RunSet,
   type RunSetProgress,
   type Slot,
 } from './run-set-store';
@@ -53,24 +53,13 @@ function client(slot: Slot, lane: number): Comlink.Remote<RunSetWorkerApi> {
   return list[lane];
 }
 
-const emptySet = (name: string, files: Map<string, File>): RunSet => ({
-  name,
-  files,
-  rows: [],
-  failures: [],
-  progress: null,
-  loading: true,
-  header: null,
-  report: null,
-  reportPath: null,
-  notes: [],
-  error: null,
-  timing: { chosen: performance.now(), firstRows: null, done: null },
-});
-
 let opening: Partial<Record<Slot, number>> = {};
 
-export async function openRunSet(folder: FolderFiles, slot: Slot): Promise<void> {
+/**
+ * Opens a folder into a slot. With `rescore`, its summaries and report are
+ * left unread and every trace is scored with the app's settings.
+ */
+export async function openRunSet(folder: FolderFiles, slot: Slot, rescore = false): Promise<void> {
   const mine = (opening[slot] ?? 0) + 1;
   opening = { ...opening, [slot]: mine };
   const files = new Map(folder.files.map((f) => [f.path, f.file as File]));
@@ -131,13 +120,17 @@ export async function openRunSet(folder: FolderFiles, slot: Slot): Promise<void>
   const batches = Comlink.proxy(onBatch);
   try {
     const found = await client(slot, 0).summaries(
-      folder.files.filter((f) => isSummaryFile(f.path) || isReportFile(f.path)),
+      rescore ? [] : folder.files.filter((f) => isSummaryFile(f.path) || isReportFile(f.path)),
       traces.map((f) => f.path),
       batches,
     );
     if (!live()) return;
+    // The traces no summary covers are scored as the summary's rows were, so the set is one scoring.
+    const settings = found.settings ?? useAppStore.getState().view.settings;
     patchSet(slot, {
       header: found.header,
+      settings,
+      scoredWith: found.settings ? 'summary' : 'app',
       report: found.report,
       reportPath: found.reportPath,
       notes: found.notes,
@@ -149,7 +142,6 @@ export async function openRunSet(folder: FolderFiles, slot: Slot): Promise<void>
     // Dealt round-robin, so each lane gets every category's share.
     const lanes: RunSetFile[][] = Array.from({ length: Math.min(LANES, Math.max(1, rest.length)) }, () => []);
     rest.forEach((f, i) => lanes[i % lanes.length].push(f));
-    const settings = useAppStore.getState().view.settings;
     await Promise.all(lanes.map((part, i) => feed(client(slot, i), part, settings, batches, live)));
     apply();
     if (!live()) return;
@@ -201,6 +193,15 @@ async function feed(
     }
   };
   await Promise.all(Array.from({ length: PARTS_IN_FLIGHT }, run));
+}
+
+/** Scores every trace of a slot's set again with the app's settings (its summaries set aside). */
+export function rescoreRunSet(slot: Slot): void {
+  const s = useRunSets.getState().sets[slot];
+  if (!s || s.loading) return;
+  cancelRunSet(slot);
+  const files = [...s.files].map(([path, file]) => ({ path, file }));
+  void openRunSet({ name: s.name, files }, slot, true);
 }
 
 export function cancelRunSet(slot: Slot): void {

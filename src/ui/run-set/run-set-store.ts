@@ -1,4 +1,5 @@
 import { create } from 'zustand';
+import type { RealSettings } from '../../real';
 import type { RunSummaryHeader } from '../../real/run-set/summary-types';
 import type { GalleryRow, RunSetFailure } from '../../workers/run-set-api';
 import { noFilter, type GalleryFilter, type SortKey } from './gallery-rows';
@@ -33,6 +34,12 @@ export interface RunSet {
   progress: RunSetProgress | null;
   loading: boolean;
   header: RunSummaryHeader | null;
+  /**
+   * The settings the rows are scored with: the summary's when the folder has one (the rows of traces it
+   * does not cover are scored with them too), else the app's when the set was opened.
+   */
+  settings: RealSettings | null;
+  scoredWith: 'summary' | 'app';
   report: unknown;
   reportPath: string | null;
   notes: string[];
@@ -99,6 +106,24 @@ export function setTab(tab: GalleryTab): void {
 export function setPlace(p: Partial<RunSetState['place']>): void {
   set({ place: { ...get().place, ...p } });
 }
+
+/** A set being opened, before anything is read. */
+export const emptySet = (name: string, files: Map<string, File>): RunSet => ({
+  name,
+  files,
+  rows: [],
+  failures: [],
+  progress: null,
+  loading: true,
+  header: null,
+  settings: null,
+  scoredWith: 'app',
+  report: null,
+  reportPath: null,
+  notes: [],
+  error: null,
+  timing: { chosen: performance.now(), firstRows: null, done: null },
+});
 
 /** For tests. */
 export function resetRunSets(): void {

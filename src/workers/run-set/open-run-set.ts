@@ -1,3 +1,4 @@
+import type { RealSettings } from '../../real';
 import type { RunSummaryHeader, RunSummaryRow } from '../../real/run-set/summary-types';
 import type {
   GalleryRow,
@@ -9,7 +10,14 @@ import type {
   RunSetSummaries,
 } from '../run-set-api';
 import { CANCELLED } from '../trace-api';
-import { jsonLines, readSummaryHeader, readSummaryRow, resolveRowPath } from './summary-file';
+import {
+  jsonLines,
+  readSummaryHeader,
+  readSummaryRow,
+  readSummarySettings,
+  resolveRowPath,
+  sameSettings,
+} from './summary-file';
 
 /**
  * A run set, read for the gallery (the worker's side; run-set-api.ts says
@@ -121,6 +129,8 @@ export async function readSummaries(
   const summaries = files.filter((f) => isSummaryFile(f.path)).sort(byPath);
   const notes: string[] = [];
   let header: RunSummaryHeader | null = null;
+  let settings: RealSettings | null = null;
+  let primary: RunSetFile | null = null;
   const fromSummary = new Map<string, RunSummaryRow>();
   for (const s of summaries) {
     let first = true;
@@ -136,8 +146,18 @@ export async function readSummaries(
         }
         if (first) {
           const h = readSummaryHeader(json);
-          header ??= h;
+          const mine = readSummarySettings(h);
           first = false;
+          // One set is one scoring: the first summary's settings; a file scored otherwise is left out.
+          if (settings && !sameSettings(settings, mine)) {
+            notes.push(
+              `${s.path}: scored with other settings than ${primary!.path}; its traces are scored from their files`,
+            );
+            break;
+          }
+          header ??= h;
+          settings ??= mine;
+          primary ??= s;
           continue;
         }
         try {
@@ -168,10 +188,13 @@ export async function readSummaries(
   }
   out.flush(true);
 
-  const dirOf = (p: string) => (p.includes('/') ? p.slice(0, p.lastIndexOf('/')) : '');
+  // The report written with the summary the rows' settings are from (summary.jsonl's report.json, a
+  // shard's its own), else a report.json at the top; used only when it counts the folder's traces (a
+  // shard's report is of its slice, a report of an earlier run of another folder of other images).
+  const pairedName = (p: string) => p.replace(/summary([^/]*)\.jsonl$/, 'report$1.json');
   const reportFile =
-    files.find((f) => isReportFile(f.path) && summaries.some((s) => dirOf(s.path) === dirOf(f.path))) ??
-    files.find((f) => isReportFile(f.path) && !f.path.includes('/'));
+    (primary && files.find((f) => f.path === pairedName(primary!.path))) ??
+    files.find((f) => f.path === 'report.json');
   let report: unknown = null;
   if (reportFile) {
     try {
@@ -181,9 +204,17 @@ export async function readSummaries(
         `${reportFile.path}: not JSON (${oneLine((e as Error).message)}); numbers computed from rows`,
       );
     }
+    const counted = isObject(report) ? report.images : undefined;
+    if (report !== null && counted !== traces.length) {
+      notes.push(
+        `${reportFile.path} is of ${typeof counted === 'number' ? counted : 'an unknown number of'} images, the folder has ${traces.length} traces; numbers computed from rows`,
+      );
+      report = null;
+    }
   }
   return {
     header,
+    settings,
     report,
     reportPath: report !== null ? reportFile!.path : null,
     traces: traces.length,
@@ -226,6 +257,9 @@ export async function buildRows(
   out.flush(true);
   return { built, failed };
 }
+
+const isObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
 
 function oneLine(m: string): string {
   const line = m.split('\n')[0];

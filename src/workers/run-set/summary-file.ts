@@ -1,3 +1,4 @@
+import type { LayerRange, RealSettings, ThresholdRule } from '../../real';
 import {
   RUN_SUMMARY_FORMAT,
   RUN_SUMMARY_VERSION,
@@ -83,6 +84,77 @@ export function readSummaryHeader(json: unknown): RunSummaryHeader {
   if (json.version !== RUN_SUMMARY_VERSION)
     bad('version', `this app reads version ${RUN_SUMMARY_VERSION}, got ${JSON.stringify(json.version)}`);
   return json as unknown as RunSummaryHeader;
+}
+
+function threshold(o: Record<string, unknown>, field: string): ThresholdRule {
+  const v = o[field];
+  const at = `settings.${field}`;
+  if (!isObject(v)) bad(at, 'expected {rule}');
+  if (v.rule === 'median' || v.rule === 'knee' || v.rule === 'mean') return { rule: v.rule };
+  if (v.rule === 'fixed') return { rule: 'fixed', value: num(v, 'value', `${at}.value`) };
+  bad(`${at}.rule`, `expected median, knee, mean or fixed, got ${JSON.stringify(v.rule)}`);
+}
+
+function layers(v: unknown): LayerRange | null {
+  if (v === null || v === undefined) return null;
+  if (!isObject(v) || !Number.isInteger(v.from) || !Number.isInteger(v.to))
+    bad('settings.layers', 'expected null or {from, to}, whole numbers');
+  const range = { from: v.from as number, to: v.to as number };
+  if (range.from < 0 || range.to < range.from) bad('settings.layers', 'expected 0 ≤ from ≤ to');
+  return range;
+}
+
+/**
+ * The settings a summary's rows were scored with (its header's), checked
+ * field by field: the rows the app scores for traces the summary does not
+ * cover are scored with these, so one set is one scoring. The header's own
+ * additions (the mask resolutions) are not settings.
+ */
+export function readSummarySettings(header: RunSummaryHeader): RealSettings {
+  const s = header.settings;
+  if (!isObject(s)) bad('settings', 'expected an object');
+  const k = s.k;
+  if (!Number.isInteger(k) || (k as number) < 1) bad('settings.k', 'expected a whole number ≥ 1');
+  if (s.rowReading !== 'own' && s.rowReading !== 'producing')
+    bad('settings.rowReading', 'expected "own" or "producing"');
+  const words = s.anomalyWords;
+  if (!Array.isArray(words) || !words.every((w) => typeof w === 'string'))
+    bad('settings.anomalyWords', 'expected a list of words');
+  const percentile = num(s, 'supportPercentile', 'settings.supportPercentile');
+  if (percentile < 0 || percentile > 100) bad('settings.supportPercentile', 'expected 0 … 100');
+  return {
+    alpha: num(s, 'alpha', 'settings.alpha'),
+    beta: num(s, 'beta', 'settings.beta'),
+    k: k as number,
+    layers: layers(s.layers),
+    rowReading: s.rowReading,
+    anomalyWords: words as string[],
+    tauT: threshold(s, 'tauT'),
+    tauI: threshold(s, 'tauI'),
+    supportPercentile: percentile,
+    delta1: num(s, 'delta1', 'settings.delta1'),
+    delta2: num(s, 'delta2', 'settings.delta2'),
+  };
+}
+
+/** Whether two scorings are the same (the settings' every field). */
+export function sameSettings(a: RealSettings, b: RealSettings): boolean {
+  const rule = (t: ThresholdRule) => (t.rule === 'fixed' ? [t.rule, t.value] : t.rule);
+  const key = (s: RealSettings) =>
+    JSON.stringify([
+      s.alpha,
+      s.beta,
+      s.k,
+      s.layers && [s.layers.from, s.layers.to],
+      s.rowReading,
+      s.anomalyWords,
+      rule(s.tauT),
+      rule(s.tauI),
+      s.supportPercentile,
+      s.delta1,
+      s.delta2,
+    ]);
+  return key(a) === key(b);
 }
 
 function readToken(t: unknown, i: number): RunSummaryToken {

@@ -6,8 +6,9 @@ import {
   FolderError,
   type FolderFiles,
 } from '../../run-set/folder-files';
+import { SetScoring } from './SetScoring';
 import { cancelRunSet, closeRunSet, openRunSet } from '../../run-set/run-set-client';
-import { patchSet, putSet, useRunSets, type Slot } from '../../run-set/run-set-store';
+import { emptySet, patchSet, putSet, useRunSets, type Slot } from '../../run-set/run-set-store';
 
 const pct = (done: number, total: number) => (total ? Math.round((100 * done) / total) : 0);
 
@@ -19,20 +20,7 @@ export async function openFolder(slot: Slot, get: () => Promise<FolderFiles | nu
   } catch (e) {
     const m = e instanceof FolderError ? e.message : `the folder could not be read (${(e as Error).message})`;
     if (!useRunSets.getState().sets[slot])
-      putSet(slot, {
-        name: 'folder',
-        files: new Map(),
-        rows: [],
-        failures: [],
-        progress: null,
-        loading: false,
-        header: null,
-        report: null,
-        reportPath: null,
-        notes: [],
-        error: m,
-        timing: { chosen: performance.now(), firstRows: null, done: null },
-      });
+      putSet(slot, { ...emptySet('folder', new Map()), loading: false, error: m });
     else patchSet(slot, { loading: false, error: m });
   }
 }
@@ -99,6 +87,7 @@ export function RunSetOpen({ slot }: { slot: Slot }) {
           {s.timing.done !== null && `, all after ${((s.timing.done - s.timing.chosen) / 1000).toFixed(2)} s`}
         </p>
       )}
+      <SetScoring slot={slot} />
       {s?.loading && p && (
         <progress value={p.done} max={p.total || undefined} aria-label={`${what}: runs read`} />
       )}
