@@ -131,7 +131,7 @@ test('every walkthrough step, and presentation mode, has no serious or critical 
   await expectNoSeriousViolations(page, 'presentation mode');
 });
 
-test('the run set views (gallery, words, token scatter, a run from the gallery) and side by side have no serious or critical axe violations', async ({
+test('the run set views (gallery, words, token scatter, a run from the gallery, settings that differ) and side by side have no serious or critical axe violations', async ({
   page,
 }) => {
   const dir = mkdtempSync(join(tmpdir(), 'a11y-run-set-'));
@@ -164,6 +164,12 @@ test('the run set views (gallery, words, token scatter, a run from the gallery) 
   await expect(page.getByTestId('compare.diff')).toBeVisible();
   await page.getByTestId('compare.A.token').nth(2).click();
   await expectNoSeriousViolations(page, 'two runs side by side');
+  // The app's settings changed after the set was opened: the set says which differ, with its two buttons.
+  await page.getByTestId('mode.inspector').click();
+  await page.getByLabel('top-k for CGRO').fill('5');
+  await page.getByTestId('mode.gallery').click();
+  await expect(page.getByTestId('run-set.A.settings-differ')).toContainText('k 3 (app: 5)');
+  await expectNoSeriousViolations(page, 'a run set scored with other settings than the app’s');
 });
 
 test('the whole flow by keyboard: pick a sample, run it, move across tokens, read their scores', async ({
