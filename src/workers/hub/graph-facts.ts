@@ -9,6 +9,7 @@
  */
 import type { ExternalDataFile, GraphBody, GraphInfo, NodeInfo, TensorMeta } from '../onnx';
 import { allGraphs, externalDataFiles, givesLastLogitsOnly, readGraph } from '../onnx';
+import { ELEM_BYTES } from '../onnx/elem-bytes';
 import { HubError, messageOf } from './hub-error';
 
 /** A graph's external data: location exactly as written, and max(offset + length) over its tensors. */
@@ -24,31 +25,6 @@ export function readGraphChecked(bytes: Uint8Array, file: string): GraphInfo {
 
 export const graphExternalData: ExternalDataReader = (bytes, file) =>
   externalDataFiles(readGraphChecked(bytes, file));
-
-/** Bytes per element by TensorProto.DataType (4-bit types: half a byte). */
-const ELEM_BYTES: Readonly<Record<number, number>> = {
-  1: 4,
-  2: 1,
-  3: 1,
-  4: 2,
-  5: 2,
-  6: 4,
-  7: 8,
-  9: 1,
-  10: 2,
-  11: 8,
-  12: 4,
-  13: 8,
-  14: 8,
-  15: 16,
-  16: 2,
-  17: 1,
-  18: 1,
-  19: 1,
-  20: 1,
-  21: 0.5,
-  22: 0.5,
-};
 
 /** The KV cache and recurrent state the decoder carries from step to step. */
 export interface StateFacts {

@@ -10,6 +10,7 @@ import {
   type ValueInfo,
   type Dim,
 } from './graph-types';
+import { ELEM_BYTES, tensorBytes } from './elem-bytes';
 import {
   Reader,
   WIRE_BYTES,
@@ -32,25 +33,6 @@ import {
 export class OnnxFormatError extends Error {
   override name = 'OnnxFormatError';
 }
-
-/** Element sizes in bytes by TensorProto.DataType (0: variable or packed). */
-const ELEM_BYTES: Record<number, number> = {
-  1: 4,
-  2: 1,
-  3: 1,
-  4: 2,
-  5: 2,
-  6: 4,
-  7: 8,
-  9: 1,
-  10: 2,
-  11: 8,
-  12: 4,
-  13: 8,
-  14: 8,
-  15: 16,
-  16: 2,
-};
 
 function emptyBody(span: Span): GraphBody {
   return { name: '', inputs: [], outputs: [], valueInfo: [], initializers: [], nodes: [], span };
@@ -156,7 +138,7 @@ function readTensor(r: PbReader, end: number): TensorMeta {
         r.skipType(wire);
     }
   });
-  if (elements) t.inlineBytes += elements * (ELEM_BYTES[t.dataType] ?? 0);
+  if (elements) t.inlineBytes += tensorBytes(t.dataType, elements) ?? 0;
   t.inlineBytes += stringBytes;
   const bad = t.dims.find((d) => !Number.isSafeInteger(d) || d < 0);
   if (bad !== undefined)
@@ -184,8 +166,10 @@ function byteCount(t: TensorMeta, key: string, raw: string): number {
 function externalRef(t: TensorMeta, ext: Record<string, string>): TensorMeta['external'] {
   if (!ext.location)
     throw new OnnxFormatError(`tensor ${JSON.stringify(t.name)}: external data without a location`);
-  const elem = ELEM_BYTES[t.dataType];
-  const size = elem ? t.dims.reduce((a, d) => a * d, elem) : null;
+  const size = tensorBytes(
+    t.dataType,
+    t.dims.reduce((a, d) => a * d, 1),
+  );
   const offset = ext.offset === undefined ? 0 : byteCount(t, 'offset', ext.offset);
   const length = ext.length === undefined ? size : byteCount(t, 'length', ext.length);
   if (length === null)
@@ -196,7 +180,7 @@ function externalRef(t: TensorMeta, ext: Record<string, string>): TensorMeta['ex
     throw new OnnxFormatError(`tensor ${JSON.stringify(t.name)}: external data ends past 2^53 bytes`);
   if (size !== null && Number.isSafeInteger(size) && length !== size)
     throw new OnnxFormatError(
-      `tensor ${JSON.stringify(t.name)}: external data length ${length} is not its ${t.dims.join(' × ') || 'scalar'} × ${elem} = ${size} bytes`,
+      `tensor ${JSON.stringify(t.name)}: external data length ${length} is not its ${t.dims.join(' × ') || 'scalar'} × ${ELEM_BYTES[t.dataType]} = ${size} bytes`,
     );
   return { location: ext.location, offset, length };
 }
