@@ -65,7 +65,8 @@ export function gemma3Adapter(family: string, repo: FamilyRepo): HfAdapter<Famil
     },
     expand: (text) => text.split(boi).join((sequence ??= `\n\n${boi}${image.repeat(n)}${eoi}\n\n`)),
     feeds(img) {
-      const planes = resizeRgb(img, width, height, settings.filter, false);
+      // PIL's resize, antialiased when shrinking, as Python's processor (transformers.js's sharp path is not).
+      const planes = resizeRgb(img, width, height, settings.filter, true);
       return {
         pixel_values: {
           type: 'float32',

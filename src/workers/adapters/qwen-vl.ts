@@ -109,7 +109,8 @@ export function qwenVlAdapter(family: string, repo: FamilyRepo): HfAdapter<QwenL
     },
     expand: (text, l) => text.split(slot).join(slot.repeat(l.imageTokens)),
     feeds(image, l) {
-      const planes = resizeRgb(image, l.resized.width, l.resized.height, settings.filter, false);
+      // PIL's resize, antialiased when shrinking, as Python's processor (transformers.js's sharp path is not).
+      const planes = resizeRgb(image, l.resized.width, l.resized.height, settings.filter, true);
       const values = qwenPatches(normalizePlanes(planes, settings), {
         gridH: l.gridH,
         gridW: l.gridW,

@@ -1,20 +1,23 @@
 /**
- * Image resampling as the reference processors do it, separable, with
- * half-pixel centres and edge windows clipped and renormalised:
+ * Image resampling as Python's processors do it (PIL's `Image.resize` on
+ * 8-bit RGB), and the float interpolation transformers.js adds for Idefics3:
  *
- * - `resizeRgb`: 8-bit RGBA → 8-bit RGB planes (rounded and clamped after
- *   each pass, like an 8-bit image library). With `antialias` the kernel is
- *   widened by the scale when shrinking (PIL's `resize`, libvips' `resize`);
- *   without it the kernel samples at its own width (libvips `affine`, which
- *   transformers.js uses on Node for bilinear and bicubic).
+ * - `resizeRgb`: 8-bit RGBA → 8-bit RGB planes, PIL's arithmetic exactly:
+ *   separable, horizontal pass first, half-pixel centres, edge windows
+ *   clipped and renormalised, coefficients in fixed point with 22 fractional
+ *   bits, each pass rounded and clamped to 8 bits. With `antialias` (PIL
+ *   always) the kernel is widened by the scale when shrinking; without it the
+ *   kernel samples at its own width, as libvips' `affine` does (the sharp
+ *   path of transformers.js on Node), kept for comparisons. Checked pixel for
+ *   pixel against Pillow (tests/fixtures/pil/resample.py).
  * - `interpolatePlanes`: float planes → float planes, bilinear, no antialias
  *   (ONNX `Resize` mode linear, half_pixel; transformers.js `interpolate_4d`).
  */
 import type { RgbaImage } from '../../engine/image';
 
-export type Filter = 'nearest' | 'bilinear' | 'bicubic' | 'lanczos3';
+export type Filter = 'nearest' | 'box' | 'bilinear' | 'hamming' | 'bicubic' | 'lanczos3';
 
-/** PIL/transformers.js resample codes: 0 nearest, 1 lanczos, 2 bilinear, 3 bicubic, 4 box, 5 hamming. */
+/** PIL's resample codes: 0 nearest, 1 lanczos, 2 bilinear, 3 bicubic, 4 box, 5 hamming. */
 export function filterForResample(code: number): Filter {
   switch (code) {
     case 0:
@@ -23,13 +26,23 @@ export function filterForResample(code: number): Filter {
       return 'lanczos3';
     case 3:
       return 'bicubic';
+    case 4:
+      return 'box';
+    case 5:
+      return 'hamming';
     default:
-      // 2, and box/hamming, which transformers.js also resamples bilinearly.
       return 'bilinear';
   }
 }
 
-const RADIUS: Record<Filter, number> = { nearest: 0.5, bilinear: 1, bicubic: 2, lanczos3: 3 };
+/** Each convolution filter's support, as PIL gives it. */
+const SUPPORT: Record<Exclude<Filter, 'nearest'>, number> = {
+  box: 0.5,
+  bilinear: 1,
+  hamming: 1,
+  bicubic: 2,
+  lanczos3: 3,
+};
 
 function sinc(x: number): number {
   if (x === 0) return 1;
@@ -37,70 +50,159 @@ function sinc(x: number): number {
   return Math.sin(px) / px;
 }
 
-function kernel(filter: Filter, x: number): number {
+/** PIL's filter functions (Resample.c), including their open and closed ends. */
+function kernel(filter: Exclude<Filter, 'nearest'>, x: number): number {
   const a = Math.abs(x);
   switch (filter) {
-    case 'nearest':
-      return a < 0.5 ? 1 : 0;
+    case 'box':
+      return x > -0.5 && x <= 0.5 ? 1 : 0;
     case 'bilinear':
       return a < 1 ? 1 - a : 0;
+    case 'hamming': {
+      if (a === 0) return 1;
+      if (a >= 1) return 0;
+      const px = a * Math.PI;
+      // PIL writes 0.54f and 0.46f: single-precision constants, widened.
+      return (Math.sin(px) / px) * (Math.fround(0.54) + Math.fround(0.46) * Math.cos(px));
+    }
     case 'bicubic': {
       // Keys' cubic with a = -0.5 (PIL and libvips).
       const A = -0.5;
       if (a < 1) return ((A + 2) * a - (A + 3)) * a * a + 1;
-      if (a < 2) return ((A * a - 5 * A) * a + 8 * A) * a - 4 * A;
+      if (a < 2) return (((a - 5) * a + 8) * a - 4) * A;
       return 0;
     }
     case 'lanczos3':
-      return a < 3 ? sinc(a) * sinc(a / 3) : 0;
+      return x >= -3 && x < 3 ? sinc(x) * sinc(x / 3) : 0;
   }
 }
 
-/** Per output index: the first input index, how many inputs, and their weights (`taps` slots each). */
+/** PIL's PRECISION_BITS for 8-bit images: 32 − 8 − 2 (two bits for overshoot of negative lobes). */
+const PRECISION_BITS = 22;
+const ONE = 1 << PRECISION_BITS;
+const HALF = 1 << (PRECISION_BITS - 1);
+
+/** Per output index: the first input index, how many inputs, and their fixed-point weights (`taps` slots each). */
 interface Taps {
   taps: number;
   first: Int32Array;
   count: Int32Array;
-  weights: Float32Array;
+  weights: Int32Array;
 }
 
 function makeTaps(inSize: number, outSize: number, filter: Filter, antialias: boolean): Taps {
   const scale = inSize / outSize;
+  if (filter === 'nearest') {
+    // PIL's nearest is a lookup, not a convolution: the input pixel under the output pixel's centre,
+    // the centre stepped by adding the scale (ImagingScaleAffine), whose rounding decides exact halves.
+    const first = new Int32Array(outSize);
+    let at = scale * 0.5;
+    for (let i = 0; i < outSize; i++, at += scale) first[i] = Math.min(inSize - 1, Math.trunc(at));
+    return {
+      taps: 1,
+      first,
+      count: new Int32Array(outSize).fill(1),
+      weights: new Int32Array(outSize).fill(ONE),
+    };
+  }
   const widen = antialias ? Math.max(scale, 1) : 1;
-  const support = RADIUS[filter] * widen;
+  const support = SUPPORT[filter] * widen;
   const taps = Math.ceil(support) * 2 + 1;
   const first = new Int32Array(outSize);
   const count = new Int32Array(outSize);
-  const weights = new Float32Array(outSize * taps);
+  const weights = new Int32Array(outSize * taps);
+  const w = new Float64Array(taps);
   for (let i = 0; i < outSize; i++) {
     const centre = (i + 0.5) * scale;
-    let lo = Math.max(0, Math.floor(centre - support + 0.5));
-    const hi = Math.min(inSize, Math.floor(centre + support + 0.5));
-    if (hi <= lo) lo = Math.max(0, Math.min(inSize - 1, Math.floor(centre)));
+    // C's (int) truncation, then clipped to the image.
+    const lo = Math.max(0, Math.trunc(centre - support + 0.5));
+    const hi = Math.min(inSize, Math.trunc(centre + support + 0.5));
+    const n = Math.max(0, Math.min(taps, hi - lo));
     let sum = 0;
-    const n = Math.max(1, Math.min(taps, hi - lo));
     for (let k = 0; k < n; k++) {
-      const w = kernel(filter, (lo + k - centre + 0.5) / widen);
-      weights[i * taps + k] = w;
-      sum += w;
+      w[k] = kernel(filter, (lo + k - centre + 0.5) / widen);
+      sum += w[k];
     }
-    if (sum === 0) {
-      // A window with no weight (nearest at an exact half): take the nearest pixel.
-      weights[i * taps] = 1;
-      sum = 1;
+    for (let k = 0; k < n; k++) {
+      const v = sum !== 0 ? w[k] / sum : w[k];
+      // Rounded half away from zero into fixed point, as normalize_coeffs_8bpc does.
+      weights[i * taps + k] = v < 0 ? Math.trunc(-0.5 + v * ONE) : Math.trunc(0.5 + v * ONE);
     }
-    for (let k = 0; k < n; k++) weights[i * taps + k] /= sum;
     first[i] = lo;
     count[i] = n;
   }
   return { taps, first, count, weights };
 }
 
-const clamp8 = (v: number) => (v <= 0 ? 0 : v >= 255 ? 255 : Math.round(v));
+/** A fixed-point sum (started at one half) to 8 bits: PIL's clip8 (an arithmetic shift, then clamped). */
+const clip8 = (ss: number) => {
+  const v = ss >> PRECISION_BITS;
+  return v <= 0 ? 0 : v >= 255 ? 255 : v;
+};
+
+type Bytes = Uint8Array | Uint8ClampedArray;
+
+/** The horizontal pass: `H` rows of `W` pixels (`channels` bytes each) → rows of `taps.first.length` RGB pixels. */
+function horizontalPass(src: Bytes, channels: number, H: number, W: number, taps: Taps): Uint8Array {
+  const width = taps.first.length;
+  const out = new Uint8Array(H * width * 3);
+  for (let y = 0; y < H; y++) {
+    const row = y * W;
+    for (let x = 0; x < width; x++) {
+      const wOff = x * taps.taps;
+      let p = (row + taps.first[x]) * channels;
+      let r = HALF;
+      let g = HALF;
+      let b = HALF;
+      // The sums stay within 32 bits (PIL's two spare bits); JS numbers hold them exactly.
+      for (let k = 0, n = taps.count[x]; k < n; k++, p += channels) {
+        const w = taps.weights[wOff + k];
+        r += src[p] * w;
+        g += src[p + 1] * w;
+        b += src[p + 2] * w;
+      }
+      const o = (y * width + x) * 3;
+      out[o] = clip8(r);
+      out[o + 1] = clip8(g);
+      out[o + 2] = clip8(b);
+    }
+  }
+  return out;
+}
+
+/** The vertical pass: rows of `width` pixels (`channels` bytes each) → `taps.first.length` rows of RGB. */
+function verticalPass(src: Bytes, channels: number, width: number, taps: Taps): Uint8Array {
+  const height = taps.first.length;
+  const out = new Uint8Array(height * width * 3);
+  const stride = width * channels;
+  for (let y = 0; y < height; y++) {
+    const wOff = y * taps.taps;
+    const n = taps.count[y];
+    const top = taps.first[y] * stride;
+    for (let x = 0; x < width; x++) {
+      let p = top + x * channels;
+      let r = HALF;
+      let g = HALF;
+      let b = HALF;
+      for (let k = 0; k < n; k++, p += stride) {
+        const w = taps.weights[wOff + k];
+        r += src[p] * w;
+        g += src[p + 1] * w;
+        b += src[p + 2] * w;
+      }
+      const o = (y * width + x) * 3;
+      out[o] = clip8(r);
+      out[o + 1] = clip8(g);
+      out[o + 2] = clip8(b);
+    }
+  }
+  return out;
+}
 
 /**
  * Resizes 8-bit RGBA to `width`×`height` 8-bit RGB, planar (R plane, G
- * plane, B plane); alpha is dropped, as an RGB conversion does.
+ * plane, B plane); alpha is dropped, as PIL's convert('RGB') does. An axis
+ * whose size does not change is not resampled (as in PIL).
  */
 export function resizeRgb(
   img: RgbaImage,
@@ -111,61 +213,22 @@ export function resizeRgb(
 ): Uint8Array {
   const W = img.width;
   const H = img.height;
-  const out = new Uint8Array(3 * width * height);
+  let cur: Bytes = img.data;
+  let channels = 4;
+  if (W !== width) {
+    cur = horizontalPass(cur, channels, H, W, makeTaps(W, width, filter, antialias));
+    channels = 3;
+  }
+  if (H !== height) {
+    cur = verticalPass(cur, channels, width, makeTaps(H, height, filter, antialias));
+    channels = 3;
+  }
   const plane = width * height;
-  if (W === width && H === height) {
-    for (let i = 0; i < plane; i++) {
-      out[i] = img.data[i * 4];
-      out[plane + i] = img.data[i * 4 + 1];
-      out[2 * plane + i] = img.data[i * 4 + 2];
-    }
-    return out;
-  }
-  // Horizontal pass: H rows of `width` pixels, interleaved RGB.
-  const hx = makeTaps(W, width, filter, antialias);
-  const mid = new Uint8Array(H * width * 3);
-  for (let y = 0; y < H; y++) {
-    const row = y * W * 4;
-    for (let x = 0; x < width; x++) {
-      const base = hx.first[x];
-      const wOff = x * hx.taps;
-      let r = 0;
-      let g = 0;
-      let b = 0;
-      for (let k = 0, n = hx.count[x]; k < n; k++) {
-        const w = hx.weights[wOff + k];
-        const p = row + (base + k) * 4;
-        r += img.data[p] * w;
-        g += img.data[p + 1] * w;
-        b += img.data[p + 2] * w;
-      }
-      const o = (y * width + x) * 3;
-      mid[o] = clamp8(r);
-      mid[o + 1] = clamp8(g);
-      mid[o + 2] = clamp8(b);
-    }
-  }
-  // Vertical pass into planes.
-  const vy = makeTaps(H, height, filter, antialias);
-  for (let y = 0; y < height; y++) {
-    const base = vy.first[y];
-    const wOff = y * vy.taps;
-    for (let x = 0; x < width; x++) {
-      let r = 0;
-      let g = 0;
-      let b = 0;
-      for (let k = 0, n = vy.count[y]; k < n; k++) {
-        const w = vy.weights[wOff + k];
-        const p = ((base + k) * width + x) * 3;
-        r += mid[p] * w;
-        g += mid[p + 1] * w;
-        b += mid[p + 2] * w;
-      }
-      const i = y * width + x;
-      out[i] = clamp8(r);
-      out[plane + i] = clamp8(g);
-      out[2 * plane + i] = clamp8(b);
-    }
+  const out = new Uint8Array(3 * plane);
+  for (let i = 0; i < plane; i++) {
+    out[i] = cur[i * channels];
+    out[plane + i] = cur[i * channels + 1];
+    out[2 * plane + i] = cur[i * channels + 2];
   }
   return out;
 }
