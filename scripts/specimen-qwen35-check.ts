@@ -16,6 +16,7 @@
  *   npx tsx scripts/specimen-qwen35-check.ts [--prompt 6] [--steps 3] [--skip-decoder]
  *     [--skip-pipeline] [--repo DIR (kept; reused when it has the weights)] [--max-tokens 4]
  *     [--cli src/cli/real.ts (another checkout's CLI, to compare)] [--only 640x480:native,…]
+ *     [--runtime native|wasm (real run's; its default when absent)]
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -120,6 +121,7 @@ if (!flag('skip-pipeline')) {
           '--max-tokens',
           arg('max-tokens', '4'),
           '--greedy',
+          ...(args.includes('--runtime') ? ['--runtime', arg('runtime', 'native')] : []),
           '--out',
           out,
         );
