@@ -39,6 +39,8 @@ async function loadRepo(page: Page, base: string, repo: string) {
   await page.getByTestId('hub.check').click();
   await page.getByTestId('hub.load').click();
   await page.getByTestId('model.name').waitFor({ timeout: 180_000 });
+  // The model's own sizing of each image (the paper's 420 × 420 is the default): the grids shown keep its shape.
+  await page.getByTestId('image-size.native').check();
 }
 
 async function run(page: Page, image: string) {
@@ -64,6 +66,10 @@ try {
     const wide = tinyGrid('qwen2_vl', 640, 220);
     await run(page, planted('qwen2_vl', 640, 220, wide.rows - 2, wide.cols - 3));
     await page.screenshot({ path: 'docs/real-qwen-wide.png', fullPage: true });
+    // Native sizing under a small cap: the run is made to fit and the Image size panel says so.
+    await page.getByTestId('image-size.cap').fill('24');
+    await run(page, planted('qwen2_vl', 641, 220, 1, 1));
+    await page.getByTestId('image-size').screenshot({ path: 'docs/real-image-size-capped.png' });
   });
 } finally {
   await hub.close();
