@@ -39,7 +39,11 @@ export function RunSetOpen({ slot }: { slot: Slot }) {
     <div className="run-set-open" data-testid={`run-set.${slot}`}>
       <div className="row">
         <strong>{what}</strong>
-        {s && <span data-testid={`run-set.${slot}.name`}>{s.name}</span>}
+        {s && (
+          <span>
+            from <q data-testid={`run-set.${slot}.name`}>{s.name}</q>
+          </span>
+        )}
         <label className="file-button">
           {s ? 'Open another folder' : 'Open a folder'}
           <input
