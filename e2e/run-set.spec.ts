@@ -18,7 +18,7 @@ import { maskFromPng, decodePngDataUrl } from '../src/cli/png';
 import { readTraceFile } from '../src/cli/trace-file';
 import { fixtureRun, fixtureRuns, seeded, writeRuns } from '../tests/run-set-fixture';
 import { expect, test } from './inspector';
-import { jsMemoryBytes, watchLoad } from './run-set-measure';
+import { jsMemoryBytes, setLoaded, watchLoad } from './run-set-measure';
 
 /**
  * Failure analysis over a run set (#20), on 500 generated traces in MVTec
@@ -92,11 +92,12 @@ test('500 traces open fast, cheaply, with the CLI’s counts; a tile opens its r
   await page.getByTestId('mode.gallery').click();
   const watch = await watchLoad(browser, page);
   await openSet(page, root);
+  await setLoaded(page);
+  const m = await watch.stop();
   await loaded(page);
   await expect(page.getByTestId('run-set.A.status')).toContainText(
     `${N} of ${N} runs: 0 from the summary, ${N} scored`,
   );
-  const m = await watch.stop();
   const heap = await jsMemoryBytes(page);
   const said = [
     `first tiles ${m.firstTileMs.toFixed(0)} ms wall (${m.firstTileCpuMs.toFixed(0)} ms CPU of page and workers)`,

@@ -49,7 +49,7 @@ export const byPath = (a: { path: string }, b: { path: string }) =>
 
 /** The first batch goes out small (the first tiles), later ones by size or time. */
 const FIRST_BATCH = 12;
-const BATCH_ROWS = 64;
+const BATCH_ROWS = 24;
 const BATCH_MS = 150;
 /** Traces read and scored at once, and the most bytes of trace files in memory for it. */
 const CONCURRENCY = 4;
