@@ -7,6 +7,9 @@ test('on SwiftShader the built-in model runs on WebAssembly and says why; forced
   inspector,
   page,
 }) => {
+  // Five model loads and one run on SwiftShader: past 120 s at a load of 8 (CI, 2026-12-02).
+  // The limit is a hang guard (the demo-on-WebGPU test has the same).
+  test.setTimeout(480_000);
   await inspector.open();
   await inspector.waitForModel();
   await expect(page.getByTestId('backend.badge')).toContainText('SwiftShader');
