@@ -70,7 +70,7 @@ describe("onnxruntime's text, for a user", () => {
   it('drops stack text and keeps the user’s own paths', () => {
     const e = new Error('Failed to load model because protobuf parsing failed.');
     e.message +=
-      '\n    at new OnnxruntimeSessionHandler (/work/x/node_modules/onnxruntime-node/lib/backend.ts:44:30)';
+      '\n    at new OnnxruntimeSessionHandler (/opt/build/node_modules/onnxruntime-node/lib/backend.ts:44:30)';
     expect(runtimeText(e)).toBe('Failed to load model because protobuf parsing failed.');
     expect(runtimeText('Deserialize tensor w failed. Stacktrace:\n/x.cc:1 f()')).toBe(
       'Deserialize tensor w failed.',
